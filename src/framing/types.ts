@@ -1,0 +1,49 @@
+/**
+ * The contract every framer keeps. A framer turns a byte stream into frames (the JSON text of one
+ * message each) and one message's JSON text into bytes. It is pure: no I/O, no timers, no `node:`
+ * imports, so it runs anywhere `Uint8Array` and `TextDecoder` exist.
+ */
+import type { JsonRpcException } from '../parser/errors.js';
+
+/** The framings a peer can speak. */
+export type FramingName = 'newline' | 'content-length' | 'json-stream';
+
+/** 64 MiB: the default bound on one message's size in bytes. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * What `push()` and `end()` return, in stream order.
+ * - `frame`: the complete JSON text of one message (decoded from UTF-8 exactly once).
+ * - `error`: bytes that could not be framed (an oversized frame, a bad header, invalid UTF-8,
+ *   garbage, a stream cut mid-message). `fatal` is true when the framer cannot find the start of
+ *   the next message and every later `push()` is ignored; otherwise it has recovered and goes on.
+ */
+export type FrameEvent =
+  | { readonly kind: 'frame'; readonly text: string }
+  | { readonly kind: 'error'; readonly error: JsonRpcException; readonly fatal: boolean };
+
+export interface FramerOptions {
+  /**
+   * The largest frame, in bytes, that is buffered. A larger one is reported as soon as it crosses
+   * the bound, and its bytes are discarded as they arrive. Default 64 MiB.
+   */
+  maxMessageBytes?: number;
+}
+
+export interface Framer {
+  readonly name: FramingName;
+  /**
+   * Feeds the next chunk of the stream, of any size. Returns the frames (and errors) this chunk
+   * completes, in order; an unfinished remainder is kept for the next call.
+   */
+  push(chunk: Uint8Array): FrameEvent[];
+  /**
+   * The stream has ended. Returns an error if it ended inside a frame (the remote side disconnected
+   * mid-message), else nothing. The framer is reset and may be reused.
+   */
+  end(): FrameEvent[];
+  /** The bytes of one message's JSON text, framed for the wire, ready for a single write. */
+  encode(json: string): Uint8Array;
+  /** Bytes held for an unfinished frame (never more than maxMessageBytes plus a header's bound). */
+  readonly bufferedBytes: number;
+}

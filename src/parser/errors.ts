@@ -1,0 +1,243 @@
+/**
+ * JSON-RPC error classes.
+ *
+ * Every error that can cross the wire is a `JsonRpcException`: an `Error` with the three members of a
+ * JSON-RPC error object (`code`, `message`, `data`). The specification's codes each have a class, and
+ * applications add their own:
+ *
+ * ```ts
+ * class InsufficientFundsError extends JsonRpcException {
+ *   static readonly code = 1001;
+ *   static readonly defaultMessage = 'Insufficient funds';
+ * }
+ * JsonRpcException.register(InsufficientFundsError);
+ *
+ * throw new InsufficientFundsError(undefined, { balance: 3 }); // code 1001, message 'Insufficient funds'
+ * JsonRpcException.fromError({ code: 1001, message: 'x' });    // an InsufficientFundsError again
+ * ```
+ *
+ * `toJSON()` gives the wire form: never the stack, never the `cause`.
+ */
+
+/** The `error` member of a JSON-RPC error response, as it appears on the wire. */
+export interface JsonRpcErrorObject {
+  code: number;
+  message: string;
+  data?: unknown;
+}
+
+/** A class with a fixed code, as `JsonRpcException.register()` takes it. */
+export interface JsonRpcExceptionClass {
+  readonly code: number;
+  readonly defaultMessage: string;
+  readonly name: string;
+  new (message?: string, data?: unknown): JsonRpcException;
+}
+
+/** Codes -32768..-32000 are reserved by the specification for pre-defined errors. */
+export const RESERVED_CODE_MIN = -32768;
+export const RESERVED_CODE_MAX = -32000;
+
+export function isReservedCode(code: number): boolean {
+  return code >= RESERVED_CODE_MIN && code <= RESERVED_CODE_MAX;
+}
+
+/** Classes that `fromError()` returns, keyed by code. Filled below and by `register()`. */
+const registry = new Map<number, JsonRpcExceptionClass>();
+
+export class JsonRpcException extends Error {
+  /** Set on subclasses that always carry one code. */
+  static readonly code: number | undefined = undefined;
+  static readonly defaultMessage: string = 'Error';
+
+  readonly code: number;
+  readonly data: unknown;
+
+  /**
+   * `new JsonRpcException(code, message, data?)` for any code, or `new MyError(message?, data?)` on a
+   * subclass that declares `static code` and `static defaultMessage`.
+   */
+  constructor(code: number, message: string, data?: unknown);
+  constructor(message?: string, data?: unknown);
+  constructor(codeOrMessage?: number | string, messageOrData?: unknown, data?: unknown) {
+    const cls = new.target as unknown as { code?: number; defaultMessage: string; name: string };
+    let code: number;
+    let message: string;
+    let payload: unknown;
+    if (typeof codeOrMessage === 'number') {
+      code = codeOrMessage;
+      message = typeof messageOrData === 'string' ? messageOrData : cls.defaultMessage;
+      payload = data;
+    } else {
+      if (typeof cls.code !== 'number') {
+        throw new TypeError(
+          `${cls.name} has no static code: construct it as new ${cls.name}(code, message, data), ` +
+            'or declare `static readonly code = <integer>` on the class',
+        );
+      }
+      code = cls.code;
+      message = codeOrMessage ?? cls.defaultMessage;
+      payload = messageOrData;
+    }
+    if (!Number.isInteger(code)) {
+      throw new TypeError(`A JSON-RPC error code must be an integer, got ${String(code)}`);
+    }
+    super(message);
+    this.name = cls.name;
+    this.code = code;
+    this.data = payload;
+  }
+
+  /** The wire form: `{ code, message, data? }`. */
+  toJSON(): JsonRpcErrorObject {
+    return this.data === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, data: this.data };
+  }
+
+  /**
+   * Makes `fromError()` return instances of `cls` for `cls.code`. Registering a second class for a
+   * code that already has one throws: silently replacing `-32601` would change how every peer in the
+   * process reads errors.
+   */
+  static register(cls: JsonRpcExceptionClass): void {
+    const code = cls.code;
+    if (!Number.isInteger(code)) {
+      throw new TypeError(`${cls.name} must declare an integer \`static readonly code\` to be registered`);
+    }
+    const existing = registry.get(code);
+    if (existing === cls) return;
+    if (existing !== undefined) {
+      throw new Error(
+        `Error code ${code} is already registered to ${existing.name}; ` +
+          `pick another code for ${cls.name} or unregister ${existing.name} first`,
+      );
+    }
+    registry.set(code, cls);
+  }
+
+  /** Removes a class registered with `register()` (tests and plug-in unloading need this). */
+  static unregister(cls: JsonRpcExceptionClass): boolean {
+    if (registry.get(cls.code) !== cls) return false;
+    return registry.delete(cls.code);
+  }
+
+  /** The class `fromError()` would use for `code`, if one is registered. */
+  static classFor(code: number): JsonRpcExceptionClass | undefined {
+    return registry.get(code);
+  }
+
+  /**
+   * Turns a wire error object back into the most specific class: a registered class for its code,
+   * else `JsonRpcReservedError` for -32768..-32000, else `JsonRpcApplicationError`.
+   */
+  static fromError(error: JsonRpcErrorObject): JsonRpcException {
+    const registered = registry.get(error.code);
+    if (registered !== undefined) return new registered(error.message, error.data);
+    if (isReservedCode(error.code)) return new JsonRpcReservedError(error.code, error.message, error.data);
+    return new JsonRpcApplicationError(error.code, error.message, error.data);
+  }
+}
+
+/** -32700: the text received is not valid JSON (or, from a framer, not valid UTF-8). */
+export class JsonRpcParseError extends JsonRpcException {
+  static override readonly code = -32700;
+  static override readonly defaultMessage = 'Parse error';
+  constructor(message?: string, data?: unknown) {
+    super(message, data);
+  }
+}
+
+/** -32600: valid JSON, but not a valid request object. */
+export class JsonRpcInvalidRequestError extends JsonRpcException {
+  static override readonly code = -32600;
+  static override readonly defaultMessage = 'Invalid Request';
+  constructor(message?: string, data?: unknown) {
+    super(message, data);
+  }
+}
+
+/** -32601: no method of that name is registered. */
+export class JsonRpcMethodNotFoundError extends JsonRpcException {
+  static override readonly code = -32601;
+  static override readonly defaultMessage = 'Method not found';
+  constructor(message?: string, data?: unknown) {
+    super(message, data);
+  }
+}
+
+/** -32602: the method exists but the params do not fit it. */
+export class JsonRpcInvalidParamsError extends JsonRpcException {
+  static override readonly code = -32602;
+  static override readonly defaultMessage = 'Invalid params';
+  constructor(message?: string, data?: unknown) {
+    super(message, data);
+  }
+}
+
+/** -32603: the server failed while handling a valid request. */
+export class JsonRpcInternalError extends JsonRpcException {
+  static override readonly code = -32603;
+  static override readonly defaultMessage = 'Internal error';
+  constructor(message?: string, data?: unknown) {
+    super(message, data);
+  }
+}
+
+/**
+ * -32800 (Language Server Protocol): the request was cancelled, by `$/cancelRequest` on the serving
+ * side or by an AbortSignal.
+ */
+export class JsonRpcRequestCancelledError extends JsonRpcException {
+  static override readonly code = -32800;
+  static override readonly defaultMessage = 'Request cancelled';
+  constructor(message?: string, data?: unknown) {
+    super(message, data);
+  }
+}
+
+/**
+ * -32001 (in the -32099..-32000 "server error" range): the server is at its bound of queued requests
+ * and refused this one instead of queueing it without limit. Safe to retry later.
+ */
+export class JsonRpcServerOverloadedError extends JsonRpcException {
+  static override readonly code = -32001;
+  static override readonly defaultMessage = 'Server overloaded';
+  constructor(message?: string, data?: unknown) {
+    super(message, data);
+  }
+}
+
+/** Any other code in the reserved range -32768..-32000. */
+export class JsonRpcReservedError extends JsonRpcException {
+  constructor(code: number, message?: string, data?: unknown) {
+    if (!isReservedCode(code)) {
+      throw new RangeError(`JsonRpcReservedError takes a code in -32768..-32000, got ${code}`);
+    }
+    super(code, message ?? 'Server error', data);
+  }
+}
+
+/** Any code outside the reserved range: an error defined by the application. */
+export class JsonRpcApplicationError extends JsonRpcException {
+  constructor(code: number, message: string, data?: unknown) {
+    if (isReservedCode(code)) {
+      throw new RangeError(
+        `Code ${code} is reserved by JSON-RPC 2.0 (-32768..-32000); application errors use other codes`,
+      );
+    }
+    super(code, message, data);
+  }
+}
+
+for (const cls of [
+  JsonRpcParseError,
+  JsonRpcInvalidRequestError,
+  JsonRpcMethodNotFoundError,
+  JsonRpcInvalidParamsError,
+  JsonRpcInternalError,
+  JsonRpcRequestCancelledError,
+  JsonRpcServerOverloadedError,
+]) {
+  JsonRpcException.register(cls);
+}

@@ -1,0 +1,221 @@
+/**
+ * The JSON-RPC 2.0 message model: what a decoded message is, how a parsed JSON value is validated
+ * into one, and how messages are written back as JSON text.
+ *
+ * Every decoded message is a plain object discriminated by `kind`. A value that breaks the
+ * specification is not thrown: it becomes `{ kind: 'invalid' }` carrying the error a server should
+ * answer with, so one bad message never takes the messages around it down with it.
+ */
+import {
+  JsonRpcException,
+  JsonRpcInvalidRequestError,
+  JsonRpcParseError,
+  type JsonRpcErrorObject,
+} from './errors.js';
+
+/** A request id. `1` and `"1"` are different ids. */
+export type JsonRpcId = string | number | null;
+
+/** `params`, when present: positional (an array) or named (an object). */
+export type JsonRpcParams = readonly unknown[] | { readonly [name: string]: unknown };
+
+export interface JsonRpcRequest {
+  readonly kind: 'request';
+  readonly id: JsonRpcId;
+  readonly method: string;
+  readonly params?: JsonRpcParams;
+}
+
+export interface JsonRpcNotification {
+  readonly kind: 'notification';
+  readonly method: string;
+  readonly params?: JsonRpcParams;
+}
+
+export interface JsonRpcSuccessResponse {
+  readonly kind: 'response';
+  readonly id: JsonRpcId;
+  readonly isSuccess: true;
+  readonly result: unknown;
+}
+
+export interface JsonRpcErrorResponse {
+  readonly kind: 'response';
+  readonly id: JsonRpcId;
+  readonly isSuccess: false;
+  readonly error: JsonRpcErrorObject;
+}
+
+export type JsonRpcResponse = JsonRpcSuccessResponse | JsonRpcErrorResponse;
+
+/**
+ * A message that could not be accepted: malformed JSON, a frame the framer rejected, or a value that
+ * is not a valid request or response. `error` is what to answer with (-32700 or -32600); `id` is the
+ * request's id when it could be read, else null, as the specification asks.
+ */
+export interface JsonRpcInvalidMessage {
+  readonly kind: 'invalid';
+  readonly id: JsonRpcId;
+  readonly error: JsonRpcException;
+}
+
+/** One entry of a batch. */
+export type JsonRpcSingleMessage =
+  | JsonRpcRequest
+  | JsonRpcNotification
+  | JsonRpcResponse
+  | JsonRpcInvalidMessage;
+
+/** A non-empty JSON array of messages. An empty array is an invalid message, not a batch. */
+export interface JsonRpcBatch {
+  readonly kind: 'batch';
+  readonly messages: readonly JsonRpcSingleMessage[];
+}
+
+export type JsonRpcMessage = JsonRpcSingleMessage | JsonRpcBatch;
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+export function isJsonRpcId(value: unknown): value is JsonRpcId {
+  return typeof value === 'string' || value === null || (typeof value === 'number' && Number.isFinite(value));
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function invalid(id: JsonRpcId, reason: string): JsonRpcInvalidMessage {
+  return { kind: 'invalid', id, error: new JsonRpcInvalidRequestError(undefined, { reason }) };
+}
+
+/** Validates one parsed JSON value (not an array) as a request, notification or response. */
+export function validateSingle(value: unknown): JsonRpcSingleMessage {
+  if (!isPlainObject(value)) return invalid(null, 'a message must be a JSON object');
+
+  // The id is read first so that a request with some other fault is still answered under its id.
+  const hasId = hasOwn.call(value, 'id');
+  const id = value.id;
+  const idIsValid = hasId && isJsonRpcId(id);
+  const answerId: JsonRpcId = idIsValid ? (id as JsonRpcId) : null;
+
+  if (value.jsonrpc !== '2.0') return invalid(answerId, '"jsonrpc" must be exactly "2.0"');
+  if (hasId && !idIsValid) return invalid(null, '"id" must be a string, a number or null');
+
+  if (hasOwn.call(value, 'method')) {
+    const method = value.method;
+    if (typeof method !== 'string') return invalid(answerId, '"method" must be a string');
+    let params: JsonRpcParams | undefined;
+    if (hasOwn.call(value, 'params')) {
+      const p = value.params;
+      if (typeof p !== 'object' || p === null) return invalid(answerId, '"params" must be an array or an object');
+      params = p as JsonRpcParams;
+    }
+    if (!hasId) {
+      return params === undefined ? { kind: 'notification', method } : { kind: 'notification', method, params };
+    }
+    return params === undefined
+      ? { kind: 'request', id: answerId, method }
+      : { kind: 'request', id: answerId, method, params };
+  }
+
+  const hasResult = hasOwn.call(value, 'result');
+  const hasError = hasOwn.call(value, 'error');
+  if (hasResult || hasError) {
+    if (!hasId) return invalid(null, 'a response must have an "id"');
+    if (hasResult && hasError) return invalid(answerId, 'a response has "result" or "error", never both');
+    if (hasResult) return { kind: 'response', id: answerId, isSuccess: true, result: value.result };
+    const error = value.error;
+    if (!isPlainObject(error) || !Number.isInteger(error.code) || typeof error.message !== 'string') {
+      return invalid(answerId, '"error" must be an object with an integer "code" and a string "message"');
+    }
+    const wireError: JsonRpcErrorObject = hasOwn.call(error, 'data')
+      ? { code: error.code as number, message: error.message, data: error.data }
+      : { code: error.code as number, message: error.message };
+    return { kind: 'response', id: answerId, isSuccess: false, error: wireError };
+  }
+
+  return invalid(answerId, 'a message needs a "method" (request) or a "result" or "error" (response)');
+}
+
+/** Validates a parsed JSON value: an object, or a batch array. */
+export function validateMessage(value: unknown): JsonRpcMessage {
+  if (!Array.isArray(value)) return validateSingle(value);
+  if (value.length === 0) return invalid(null, 'a batch must not be empty');
+  const messages = new Array<JsonRpcSingleMessage>(value.length);
+  for (let i = 0; i < value.length; i++) messages[i] = validateSingle(value[i]);
+  return { kind: 'batch', messages };
+}
+
+/** Parses and validates one frame of JSON text. Malformed JSON becomes an `'invalid'` -32700. */
+export function parseMessage(text: string): JsonRpcMessage {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return parseErrorMessage(err instanceof Error ? err.message : String(err));
+  }
+  return validateMessage(value);
+}
+
+/** An `'invalid'` message for text that is not JSON (or bytes that are not UTF-8). */
+export function parseErrorMessage(reason: string): JsonRpcInvalidMessage {
+  return { kind: 'invalid', id: null, error: new JsonRpcParseError(undefined, { reason }) };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Encoding. Objects are built with the members in the specification's order and passed to
+// JSON.stringify once; `undefined` params are left out, an `undefined` result is sent as null.
+
+export function encodeRequest(id: JsonRpcId, method: string, params?: JsonRpcParams): string {
+  return params === undefined
+    ? JSON.stringify({ jsonrpc: '2.0', id, method })
+    : JSON.stringify({ jsonrpc: '2.0', id, method, params });
+}
+
+export function encodeNotification(method: string, params?: JsonRpcParams): string {
+  return params === undefined
+    ? JSON.stringify({ jsonrpc: '2.0', method })
+    : JSON.stringify({ jsonrpc: '2.0', method, params });
+}
+
+export function encodeResult(id: JsonRpcId, result: unknown): string {
+  return JSON.stringify({ jsonrpc: '2.0', id, result: result === undefined ? null : result });
+}
+
+export function encodeError(id: JsonRpcId, error: JsonRpcException | JsonRpcErrorObject): string {
+  const wire = error instanceof JsonRpcException ? error.toJSON() : toWireError(error);
+  return JSON.stringify({ jsonrpc: '2.0', id, error: wire });
+}
+
+function toWireError(error: JsonRpcErrorObject): JsonRpcErrorObject {
+  return error.data === undefined
+    ? { code: error.code, message: error.message }
+    : { code: error.code, message: error.message, data: error.data };
+}
+
+/** The wire object of one message (an `'invalid'` message is written as the error response it earns). */
+export function toWireObject(message: JsonRpcMessage): unknown {
+  switch (message.kind) {
+    case 'request':
+      return message.params === undefined
+        ? { jsonrpc: '2.0', id: message.id, method: message.method }
+        : { jsonrpc: '2.0', id: message.id, method: message.method, params: message.params };
+    case 'notification':
+      return message.params === undefined
+        ? { jsonrpc: '2.0', method: message.method }
+        : { jsonrpc: '2.0', method: message.method, params: message.params };
+    case 'response':
+      return message.isSuccess
+        ? { jsonrpc: '2.0', id: message.id, result: message.result === undefined ? null : message.result }
+        : { jsonrpc: '2.0', id: message.id, error: toWireError(message.error) };
+    case 'invalid':
+      return { jsonrpc: '2.0', id: message.id, error: message.error.toJSON() };
+    case 'batch':
+      return message.messages.map(toWireObject);
+  }
+}
+
+/** JSON text of any message or batch. */
+export function encodeMessage(message: JsonRpcMessage): string {
+  return JSON.stringify(toWireObject(message));
+}
