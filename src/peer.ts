@@ -1,0 +1,185 @@
+/**
+ * JsonRpcPeer: the whole protocol for one connection, with no I/O.
+ *
+ * A peer is both client and server. It turns outgoing calls into bytes and incoming bytes into
+ * messages; it never touches a socket, a timer or a promise. Whoever owns the connection (the
+ * node-streams layer, a browser WebSocket, a test) moves the bytes:
+ *
+ * ```ts
+ * const peer = new JsonRpcPeer({ framing: 'content-length' });
+ * const { id, bytes } = peer.request('initialize', { capabilities: {} });
+ * socket.write(bytes);
+ * socket.on('data', (chunk) => {
+ *   for (const message of peer.parse(chunk)) {
+ *     if (message.kind === 'response' && message.id === id) console.log(message);
+ *   }
+ * });
+ * ```
+ *
+ * What `parse()` returns is every message the chunk completes, in order, as plain objects
+ * discriminated by `kind`. A malformed message comes back in place as `{ kind: 'invalid' }`: answer
+ * it with `respondWithError(message, message.error)` and carry on.
+ */
+import { createFramer } from './framing/index.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, type Framer, type FramingName } from './framing/types.js';
+import type { JsonRpcErrorObject, JsonRpcException } from './parser/errors.js';
+import {
+  encodeError,
+  encodeMessage,
+  encodeNotification,
+  encodeRequest,
+  encodeResult,
+  parseMessage,
+  type JsonRpcId,
+  type JsonRpcMessage,
+  type JsonRpcParams,
+} from './parser/messages.js';
+
+export interface JsonRpcPeerOptions {
+  /** How messages are delimited on the byte stream. Default `'newline'`. */
+  framing?: FramingName;
+  /** The largest incoming message, in bytes; larger ones become `'invalid'` messages. Default 64 MiB. */
+  maxMessageBytes?: number;
+}
+
+/** One entry of an outgoing batch: a request unless `notification` is true. */
+export interface BatchCall {
+  method: string;
+  params?: JsonRpcParams;
+  notification?: boolean;
+}
+
+const textEncoder = new TextEncoder();
+
+export class JsonRpcPeer {
+  readonly framing: FramingName;
+  readonly maxMessageBytes: number;
+  private readonly framer: Framer;
+  private nextId = 1;
+  /** Ids of the requests this peer sent that have not been answered yet. */
+  private readonly pending = new Set<JsonRpcId>();
+
+  constructor(options: JsonRpcPeerOptions = {}) {
+    this.framing = options.framing ?? 'newline';
+    this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.framer = createFramer(this.framing, { maxMessageBytes: this.maxMessageBytes });
+  }
+
+  // ---- outgoing ---------------------------------------------------------------------------------
+
+  /** A request with a fresh id (unique for this peer), and its bytes. */
+  request(method: string, params?: JsonRpcParams): { id: number; bytes: Uint8Array } {
+    const id = this.nextId++;
+    this.pending.add(id);
+    return { id, bytes: this.framer.encode(encodeRequest(id, method, params)) };
+  }
+
+  /** A notification's bytes. No response will come. */
+  notify(method: string, params?: JsonRpcParams): Uint8Array {
+    return this.framer.encode(encodeNotification(method, params));
+  }
+
+  /**
+   * Several calls in one batch frame. `ids` has the id of each request, in order (notifications
+   * have none). The remote side answers with one batch of responses, in any order.
+   */
+  batch(calls: readonly BatchCall[]): { ids: number[]; bytes: Uint8Array } {
+    if (calls.length === 0) throw new RangeError('A batch needs at least one call: the spec makes [] invalid');
+    const ids: number[] = [];
+    const texts = calls.map((call) => {
+      if (call.notification === true) return encodeNotification(call.method, call.params);
+      const id = this.nextId++;
+      ids.push(id);
+      return encodeRequest(id, call.method, call.params);
+    });
+    for (const id of ids) this.pending.add(id);
+    return { ids, bytes: this.framer.encode(`[${texts.join(',')}]`) };
+  }
+
+  /** Answers `request` with `result` (`undefined` is sent as `null`). */
+  respondWithResult(request: { readonly id: JsonRpcId }, result: unknown): Uint8Array {
+    return this.framer.encode(encodeResult(request.id, result));
+  }
+
+  /**
+   * Answers `request` with an error. Pass `null` when the request's id is unknown (the response then
+   * carries `"id": null`), or an `'invalid'` message, whose `id` is already the right one.
+   */
+  respondWithError(
+    request: { readonly id: JsonRpcId } | null,
+    error: JsonRpcException | JsonRpcErrorObject,
+  ): Uint8Array {
+    return this.framer.encode(encodeError(request === null ? null : request.id, error));
+  }
+
+  /** The bytes of any message or batch, framed. For relaying and for responses built by hand. */
+  encode(message: JsonRpcMessage): Uint8Array {
+    return this.framer.encode(encodeMessage(message));
+  }
+
+  // ---- incoming ---------------------------------------------------------------------------------
+
+  /**
+   * Feeds the next chunk of the incoming stream. Returns the messages it completes, in order; an
+   * unfinished message is kept for the next call. Never throws for anything the remote side sent.
+   */
+  parse(chunk: Uint8Array | string): JsonRpcMessage[] {
+    const bytes = typeof chunk === 'string' ? textEncoder.encode(chunk) : chunk;
+    return this.toMessages(this.framer.push(bytes));
+  }
+
+  /**
+   * The incoming stream has ended. Returns an `'invalid'` message if it ended in the middle of a
+   * message (the remote side disconnected mid-write), else nothing.
+   */
+  end(): JsonRpcMessage[] {
+    return this.toMessages(this.framer.end());
+  }
+
+  /** Bytes held for an incoming message that is not complete yet. */
+  get bufferedBytes(): number {
+    return this.framer.bufferedBytes;
+  }
+
+  // ---- request state ----------------------------------------------------------------------------
+
+  /** How many requests this peer sent that have no response yet. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  isPending(id: JsonRpcId): boolean {
+    return this.pending.has(id);
+  }
+
+  /**
+   * Stops waiting for a response to `id` (it timed out, was cancelled, or the connection closed).
+   * A response that still arrives is returned by `parse()` as usual but no longer counts as pending.
+   */
+  forget(id: JsonRpcId): boolean {
+    return this.pending.delete(id);
+  }
+
+  private toMessages(events: ReturnType<Framer['push']>): JsonRpcMessage[] {
+    const messages: JsonRpcMessage[] = [];
+    for (const event of events) {
+      if (event.kind === 'error') {
+        messages.push({ kind: 'invalid', id: null, error: event.error });
+        continue;
+      }
+      const message = parseMessage(event.text);
+      this.settle(message);
+      messages.push(message);
+    }
+    return messages;
+  }
+
+  /** A response (or a batch of them) ends the wait for its id. */
+  private settle(message: JsonRpcMessage): void {
+    if (message.kind === 'response') {
+      this.pending.delete(message.id);
+    } else if (message.kind === 'batch') {
+      for (const entry of message.messages) if (entry.kind === 'response') this.pending.delete(entry.id);
+    }
+  }
+}
