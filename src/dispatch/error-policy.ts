@@ -1,0 +1,99 @@
+/**
+ * What the remote side learns when a handler fails.
+ *
+ * A `JsonRpcException` is sent as thrown: its code, message and data were chosen for the caller.
+ * Anything else (a plain `Error`, a `TypeError` from a bug, a thrown string, a result that is not
+ * JSON) is a server fault whose message and stack may hold paths, SQL or secrets, so by default
+ * it becomes a bare -32603 `Internal error`, and the original goes to `onHandlerError` for logging.
+ */
+import { JsonRpcException, JsonRpcInternalError } from '../parser/errors.js';
+import type { JsonRpcId } from '../parser/messages.js';
+
+/** Where a server fault happened, as `onHandlerError` is told. */
+export interface HandlerErrorInfo {
+  /** The method called (as the caller spelled it). */
+  readonly method: string;
+  /** The request's id; `undefined` for a notification (nobody will see the error: log it). */
+  readonly id: JsonRpcId | undefined;
+  /** `'handler'`: the handler threw or rejected. `'encode'`: its result or error has no JSON form. */
+  readonly stage: 'handler' | 'encode';
+}
+
+export interface ErrorPolicy {
+  /**
+   * Put the fault's description in the -32603 error's `data`: `true` gives `{ name, message }`,
+   * `'with-stack'` adds `stack`. Default `false`: nothing but code -32603 and `Internal error`.
+   * Only for development and trusted callers.
+   */
+  exposeErrors?: boolean | 'with-stack';
+  /**
+   * Called with the original value for every server fault (never for a thrown `JsonRpcException`,
+   * which is a deliberate answer). Runs synchronously; what it throws or rejects with is ignored,
+   * so a broken logger cannot break the response.
+   */
+  onHandlerError?: (error: unknown, info: HandlerErrorInfo) => void;
+}
+
+const UNKNOWN_INFO: HandlerErrorInfo = { method: '', id: undefined, stage: 'handler' };
+
+/**
+ * Maps anything a handler threw into the exception to send under `policy`: a `JsonRpcException`
+ * unchanged, anything else a -32603 `JsonRpcInternalError` (with a description only if
+ * `exposeErrors`), after reporting it to `onHandlerError`.
+ */
+export function toJsonRpcException(
+  error: unknown,
+  policy: ErrorPolicy = {},
+  info: HandlerErrorInfo = UNKNOWN_INFO,
+): JsonRpcException {
+  if (error instanceof JsonRpcException) return error;
+  reportHandlerError(error, policy, info);
+  const expose = policy.exposeErrors ?? false;
+  if (expose === false) return new JsonRpcInternalError();
+  return new JsonRpcInternalError(undefined, describe(error, expose === 'with-stack'));
+}
+
+/** Calls `onHandlerError`, swallowing whatever it throws or rejects with. */
+export function reportHandlerError(error: unknown, policy: ErrorPolicy, info: HandlerErrorInfo): void {
+  const hook = policy.onHandlerError;
+  if (hook === undefined) return;
+  try {
+    const returned: unknown = hook(error, info);
+    // A hook declared `async` returns a promise; its rejection must not become an unhandled one.
+    if (isThenable(returned)) returned.then(undefined, () => undefined);
+  } catch {
+    // The hook is for logging; a failing logger must not change what the caller receives.
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+/** A JSON-safe description of a thrown value. Reading its members may throw (getters, proxies). */
+function describe(error: unknown, withStack: boolean): { name?: string; message: string; stack?: string } {
+  if (error instanceof Error) {
+    const out: { name?: string; message: string; stack?: string } = {
+      name: safeString(() => error.name),
+      message: safeString(() => error.message),
+    };
+    if (withStack) {
+      const stack = safeString(() => error.stack ?? '');
+      if (stack !== '') out.stack = stack;
+    }
+    return out;
+  }
+  return { message: safeString(() => error) };
+}
+
+function safeString(read: () => unknown): string {
+  try {
+    return String(read());
+  } catch {
+    return '[unprintable]';
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * `handle()`: the text of one request or batch in, the text to send back (or null) out.
+ *
+ * ```ts
+ * const dispatcher = new Dispatcher().add('subtract', (a: number, b: number) => a - b);
+ * await handle('{"jsonrpc":"2.0","method":"subtract","params":[42,23],"id":1}', dispatcher);
+ * // '{"jsonrpc":"2.0","id":1,"result":19}'
+ * await handle('{"jsonrpc":"2.0","method":"subtract","params":[42,23]}', dispatcher); // null
+ * ```
+ *
+ * It answers exactly as section 7 of the JSON-RPC 2.0 specification shows: invalid JSON anywhere is
+ * one -32700; `[]` is one -32600 object; a batch is answered with an array holding one response
+ * per request and per invalid entry (in the batch's order, though callers must not rely on order),
+ * or null when every entry was a notification. Incoming responses are ignored.
+ */
+import { JsonRpcInvalidRequestError } from '../parser/errors.js';
+import { encodeError, parseErrorMessage, parseMessage, type JsonRpcMessage, type JsonRpcSingleMessage } from '../parser/messages.js';
+import type { Dispatcher } from './dispatcher.js';
+import { runPool } from './pool.js';
+import { respondWith, type OptionsArgument, type RespondOptions } from './respond.js';
+import type { DispatchContext, MethodTable } from './types.js';
+
+/** Default bound on the number of entries in one batch. */
+export const DEFAULT_MAX_BATCH_SIZE = 1000;
+/** Default bound on the batch entries whose handlers run at the same time. */
+export const DEFAULT_MAX_CONCURRENCY = 16;
+
+export interface HandleOptions<C extends DispatchContext = DispatchContext> extends RespondOptions<C> {
+  /**
+   * The most entries a batch may have. A larger batch runs nothing and is answered with one -32600
+   * error (id null) whose `data.reason` states the limit. Default 1000; `Infinity` for no limit.
+   */
+  maxBatchSize?: number;
+  /**
+   * The most batch entries handled at once; the next starts when one finishes. Default 16; 1 runs a
+   * batch in order, one entry at a time.
+   */
+  maxConcurrency?: number;
+}
+
+// One decoder for every call: with `fatal` it throws on invalid UTF-8 instead of inserting U+FFFD,
+// and a non-streaming decode() keeps no state between calls. A leading BOM is dropped.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Answers `input` (JSON text, or its UTF-8 bytes) using `dispatcher`. Resolves with the response
+ * text, or null when nothing is to be sent. Never rejects for anything in `input`; it rejects only
+ * when `options` are invalid (a programming error). If `options.signal` aborts, handlers still
+ * running are answered with -32800 and the promise resolves at once.
+ */
+export async function handle<M extends MethodTable<M>, C extends DispatchContext>(
+  input: string | Uint8Array,
+  dispatcher: Dispatcher<M, C>,
+  ...[options]: OptionsArgument<C, HandleOptions<C>>
+): Promise<string | null> {
+  const opts: HandleOptions<C> = options ?? {};
+  const maxBatchSize = checkBound('maxBatchSize', opts.maxBatchSize, DEFAULT_MAX_BATCH_SIZE);
+  const maxConcurrency = checkBound('maxConcurrency', opts.maxConcurrency, DEFAULT_MAX_CONCURRENCY);
+  const message = decode(input);
+  const run = (entry: JsonRpcSingleMessage): Promise<string | null> => respondWith(entry, dispatcher, opts);
+
+  if (message.kind !== 'batch') return run(message);
+
+  const entries = message.messages;
+  if (entries.length > maxBatchSize) {
+    return encodeError(
+      null,
+      new JsonRpcInvalidRequestError(undefined, {
+        reason: `A batch may hold at most ${maxBatchSize} messages; this one has ${entries.length}. Split it into smaller batches.`,
+      }),
+    );
+  }
+  const texts = await runPool(entries, maxConcurrency, run);
+  const answers = texts.filter((text): text is string => text !== null);
+  // The entries are already JSON text; joining them is cheaper than re-encoding objects.
+  return answers.length === 0 ? null : `[${answers.join(',')}]`;
+}
+
+function decode(input: string | Uint8Array): JsonRpcMessage {
+  if (typeof input === 'string') return parseMessage(input);
+  if (!(input instanceof Uint8Array)) {
+    throw new TypeError(`handle() takes a string or a Uint8Array, got ${input === null ? 'null' : typeof input}`);
+  }
+  let text: string;
+  try {
+    text = utf8.decode(input);
+  } catch {
+    return parseErrorMessage('the message is not valid UTF-8');
+  }
+  return parseMessage(text);
+}
+
+function checkBound(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (value === Infinity || (Number.isInteger(value) && value >= 1)) return value;
+  throw new RangeError(`handle(): ${name} must be a positive integer or Infinity, got ${String(value)}`);
+}

@@ -1,0 +1,33 @@
+/**
+ * The server side of JSON-RPC 2.0 without I/O: register handlers on a `Dispatcher`, answer text
+ * with `handle()`, or drive single messages with `respond()` / `Dispatcher.invoke()` +
+ * `toJsonRpcException()` from a connection layer.
+ */
+export { Dispatcher, RESERVED_PREFIX, type AddMethodsOptions, type HandlerMapping } from './dispatcher.js';
+export { handle, DEFAULT_MAX_BATCH_SIZE, DEFAULT_MAX_CONCURRENCY, type HandleOptions } from './handle.js';
+export { respond, type ContextFactory, type OptionsArgument, type RespondOptions } from './respond.js';
+export {
+  toJsonRpcException,
+  reportHandlerError,
+  type ErrorPolicy,
+  type HandlerErrorInfo,
+} from './error-policy.js';
+export { runPool } from './pool.js';
+export type {
+  DispatchContext,
+  IsUntyped,
+  MethodOptions,
+  MethodParams,
+  MethodResult,
+  MethodSignature,
+  MethodTable,
+  NamedContextHandler,
+  NamedMethodOptions,
+  ParamsFor,
+  PlainHandler,
+  PlainMethodOptions,
+  PositionalContextHandler,
+  PositionalMethodOptions,
+  UntypedHandler,
+  UntypedMethods,
+} from './types.js';

@@ -1,0 +1,145 @@
+/**
+ * One incoming message in, the JSON text of its response (or null) out. `handle()` runs this for a
+ * single message and for every entry of a batch; the connection layer can call it per message too.
+ */
+import { JsonRpcException, JsonRpcInternalError, JsonRpcRequestCancelledError } from '../parser/errors.js';
+import {
+  encodeError,
+  encodeResult,
+  type JsonRpcId,
+  type JsonRpcNotification,
+  type JsonRpcRequest,
+  type JsonRpcSingleMessage,
+} from '../parser/messages.js';
+import type { Dispatcher } from './dispatcher.js';
+import { reportHandlerError, toJsonRpcException, type ErrorPolicy, type HandlerErrorInfo } from './error-policy.js';
+import type { DispatchContext, MethodTable } from './types.js';
+
+/** Builds the context handed to handlers from the base one (id, method, signal). */
+export type ContextFactory<C extends DispatchContext> = (base: DispatchContext) => C;
+
+export interface RespondOptions<C extends DispatchContext = DispatchContext> extends ErrorPolicy {
+  /**
+   * Gives up on the call: a handler still running when it aborts is answered with -32800
+   * `Request cancelled` at once (the handler sees `context.signal` abort and is not awaited), and
+   * one not started yet is not started.
+   */
+  signal?: AbortSignal;
+  /**
+   * Required when the dispatcher's context type `C` has more than `DispatchContext`'s members: makes
+   * the full context from the base one. What it throws is treated as a handler fault.
+   */
+  createContext?: ContextFactory<C>;
+}
+
+/**
+ * The options argument of `respond()`/`handle()`: optional when the dispatcher uses the plain
+ * `DispatchContext`, required (for its `createContext`) when `C` extends it with more members.
+ */
+export type OptionsArgument<C extends DispatchContext, O> = DispatchContext extends C
+  ? [options?: O]
+  : [options: O & { createContext: ContextFactory<C> }];
+
+/**
+ * The response text for one message, or null when nothing is to be sent: a notification (even one
+ * that failed), or an incoming response (not ours to answer). An `'invalid'` message is answered
+ * with its own error. Never rejects.
+ */
+export async function respond<M extends MethodTable<M>, C extends DispatchContext>(
+  message: JsonRpcSingleMessage,
+  dispatcher: Dispatcher<M, C>,
+  ...[options]: OptionsArgument<C, RespondOptions<C>>
+): Promise<string | null> {
+  return respondWith(message, dispatcher, options ?? {});
+}
+
+/** `respond()` without the type-level check on `createContext` (for `handle()`, which did it). */
+export async function respondWith<M extends MethodTable<M>, C extends DispatchContext>(
+  message: JsonRpcSingleMessage,
+  dispatcher: Dispatcher<M, C>,
+  opts: RespondOptions<C>,
+): Promise<string | null> {
+  switch (message.kind) {
+    case 'response':
+      return null;
+    case 'invalid':
+      return encodeErrorSafely(message.id, message.error, opts, { method: '', id: message.id, stage: 'encode' });
+    case 'request':
+    case 'notification':
+      return call(message, dispatcher, opts);
+  }
+}
+
+async function call<M extends MethodTable<M>, C extends DispatchContext>(
+  message: JsonRpcRequest | JsonRpcNotification,
+  dispatcher: Dispatcher<M, C>,
+  options: RespondOptions<C>,
+): Promise<string | null> {
+  const id: JsonRpcId | undefined = message.kind === 'request' ? message.id : undefined;
+  const info: HandlerErrorInfo = { method: message.method, id, stage: 'handler' };
+  // Without a caller's signal the context still gets one of its own (never shared between calls,
+  // so listeners a handler forgets to remove die with the call).
+  const signal = options.signal ?? new AbortController().signal;
+  let result: unknown;
+  try {
+    const base: DispatchContext = { id, method: message.method, signal };
+    const context = options.createContext !== undefined ? options.createContext(base) : (base as C);
+    result = await untilAborted(dispatcher.invoke(message.method, message.params, context), signal);
+  } catch (err) {
+    const error = toJsonRpcException(err, options, info);
+    return id === undefined ? null : encodeErrorSafely(id, error, options, info);
+  }
+  if (id === undefined) return null;
+  return encodeResultSafely(id, result, options, info);
+}
+
+/** `promise`, or a -32800 rejection as soon as `signal` aborts, whichever comes first. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    promise.then(undefined, () => undefined); // its outcome no longer matters; keep it from going unhandled
+    return Promise.reject(new JsonRpcRequestCancelledError());
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new JsonRpcRequestCancelledError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}
+
+/**
+ * `encodeResult`, or a -32603 when the result has no JSON form: a BigInt or a cycle makes
+ * `JSON.stringify` throw, and a function, a symbol or a `toJSON()` returning undefined would make it
+ * silently drop the `result` member (an invalid response), so that is checked too.
+ */
+function encodeResultSafely(id: JsonRpcId, result: unknown, policy: ErrorPolicy, info: HandlerErrorInfo): string {
+  try {
+    const text = encodeResult(id, result);
+    // `"result":` can only occur as the member name: inside a JSON string the quote before `:` would be escaped.
+    if (!text.includes('"result":')) {
+      throw new TypeError(`The result of ${info.method} (a ${typeof result}) has no JSON representation`);
+    }
+    return text;
+  } catch (err) {
+    const encodeInfo: HandlerErrorInfo = { ...info, stage: 'encode' };
+    return encodeErrorSafely(id, toJsonRpcException(err, policy, encodeInfo), policy, encodeInfo);
+  }
+}
+
+/** `encodeError`, or a bare -32603 when the error's `data` has no JSON form (reported to the hook). */
+function encodeErrorSafely(id: JsonRpcId, error: JsonRpcException, policy: ErrorPolicy, info: HandlerErrorInfo): string {
+  try {
+    return encodeError(id, error);
+  } catch (err) {
+    reportHandlerError(err, policy, { ...info, stage: 'encode' });
+    return encodeError(id, new JsonRpcInternalError());
+  }
+}
