@@ -233,3 +233,66 @@ export function isRow(value: unknown): value is Row {
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+// ---------------------------------------------------------------------------------------------
+// Child processes
+// ---------------------------------------------------------------------------------------------
+
+import { fork, type ChildProcess } from 'node:child_process';
+
+/** A forked child with an IPC channel, and a way to wait for its next message of a given type. */
+export interface Child {
+  process: ChildProcess;
+  /** Resolves with the next message whose `type` is `type`; rejects on an `error` message, exit or timeout. */
+  next<T = Record<string, unknown>>(type: string, timeoutMs: number): Promise<T>;
+  /** Kills the child (if still running) and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+/** Forks `file` with `args`, keeping its stderr visible (prefixed lines would interleave badly). */
+export function forkChild(file: string, args: string[], execArgv: string[] = []): Child {
+  const child = fork(file, args, { execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const inbox: Record<string, unknown>[] = [];
+  const waiters: Array<() => void> = [];
+  let exited: string | undefined;
+  const exitedPromise = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exited = `child ${file.split('/').pop()} ${args[0] ?? ''} exited (${signal ?? code})`;
+      waiters.splice(0).forEach((w) => w());
+      resolve();
+    }),
+  );
+  child.on('message', (message) => {
+    inbox.push(message as Record<string, unknown>);
+    waiters.splice(0).forEach((w) => w());
+  });
+  return {
+    process: child,
+    next<T>(type: string, timeoutMs: number): Promise<T> {
+      return new Promise<T>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`timed out after ${timeoutMs} ms waiting for '${type}' from ${args.slice(0, 2).join(' ')}`));
+        }, timeoutMs);
+        const done = () => clearTimeout(timer);
+        const check = () => {
+          const i = inbox.findIndex((m) => m.type === type || m.type === 'error');
+          if (i !== -1) {
+            const [message] = inbox.splice(i, 1);
+            done();
+            if (message.type === 'error') reject(new Error(String(message.message)));
+            else resolve(message as T);
+          } else if (exited) {
+            done();
+            reject(new Error(exited));
+          } else waiters.push(check);
+        };
+        check();
+      });
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exitedPromise;
+    },
+  };
+}

@@ -1,0 +1,127 @@
+/**
+ * Entry point of the TCP bench's child processes (forked by bench/tcp.ts with an IPC channel):
+ *
+ *   node child.js server <contender>                 -> serves add(a, b); sends { type: 'ready', port }
+ *   node child.js client <contender> <port> <json>   -> runs the workload; sends { type: 'result', ... }
+ *
+ * Server and client are separate processes, so every measurement is two processes talking over
+ * loopback TCP, each with only one library loaded. The parent process only orchestrates.
+ */
+import { loadContender, type RpcClient } from './contender.js';
+import { percentileSorted } from '../harness.js';
+
+export interface ClientWorkload {
+  /** Requests in flight in the pipelined phase. */
+  inflight: number;
+  /** Pipelined warm-up duration; its rate sizes the measured run. */
+  warmupMs: number;
+  /** The measured pipelined run aims at this duration: N = warm-up rate x targetMs. */
+  targetMs: number;
+  minRequests: number;
+  maxRequests: number;
+  /** Sequential (one at a time) warm-up, bounded by count and by time. */
+  seqWarmup: number;
+  seqWarmupMs: number;
+  /** Sequential measurement, bounded by count and by time (Nagle can make a request take ~40-90 ms). */
+  seqRequests: number;
+  seqMaxMs: number;
+}
+
+export interface ClientResult {
+  type: 'result';
+  pipelined: { requests: number; elapsedMs: number; reqPerSec: number; warmupReqPerSec: number };
+  sequential: { requests: number; p50Us: number; p99Us: number; meanUs: number };
+}
+
+const now = () => Number(process.hrtime.bigint()) / 1e6; // ms
+
+/** Keeps `inflight` requests outstanding until `count` have completed or `deadline` (ms) passes. */
+function pipelined(client: RpcClient, inflight: number, count: number, deadline = Infinity): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let sent = 0;
+    let done = 0;
+    let stopped = false;
+    const issue = () => {
+      const a = sent++;
+      client.add(a, 1).then((value) => {
+        if (value !== a + 1) return fail(new Error(`add(${a}, 1) returned ${value}`));
+        done++;
+        if (!stopped && sent < count && (deadline === Infinity || now() < deadline)) issue();
+        else {
+          stopped = true;
+          if (done === sent) resolve(done);
+        }
+      }, fail);
+    };
+    const fail = (error: unknown) => {
+      stopped = true;
+      reject(error);
+    };
+    for (let i = 0; i < Math.min(inflight, count); i++) issue();
+  });
+}
+
+async function sequential(client: RpcClient, count: number, maxMs: number): Promise<number[]> {
+  const latencies: number[] = [];
+  const deadline = now() + maxMs;
+  for (let i = 0; i < count && (i < 5 || now() < deadline); i++) {
+    const t0 = process.hrtime.bigint();
+    const value = await client.add(i, 2);
+    const t1 = process.hrtime.bigint();
+    if (value !== i + 2) throw new Error(`add(${i}, 2) returned ${value}`);
+    latencies.push(Number(t1 - t0) / 1e3); // us
+  }
+  return latencies;
+}
+
+async function runClient(id: string, port: number, w: ClientWorkload): Promise<ClientResult> {
+  const contender = await loadContender(id);
+  const client = await contender.connect(port);
+  // Pipelined: warm up for warmupMs, size the run from the warm-up rate, measure.
+  let t0 = now();
+  const warmed = await pipelined(client, w.inflight, Number.MAX_SAFE_INTEGER, t0 + w.warmupMs);
+  const warmupRate = (warmed * 1000) / (now() - t0);
+  const n = Math.max(w.minRequests, Math.min(w.maxRequests, Math.round((warmupRate * w.targetMs) / 1000)));
+  t0 = now();
+  await pipelined(client, w.inflight, n);
+  const elapsedMs = now() - t0;
+  // Sequential: warm up, then one request at a time.
+  await sequential(client, w.seqWarmup, w.seqWarmupMs);
+  const latencies = (await sequential(client, w.seqRequests, w.seqMaxMs)).sort((a, b) => a - b);
+  await client.close();
+  return {
+    type: 'result',
+    pipelined: { requests: n, elapsedMs, reqPerSec: (n * 1000) / elapsedMs, warmupReqPerSec: warmupRate },
+    sequential: {
+      requests: latencies.length,
+      p50Us: percentileSorted(latencies, 50),
+      p99Us: percentileSorted(latencies, 99),
+      meanUs: latencies.reduce((s, x) => s + x, 0) / latencies.length,
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const [role, id, port, workload] = process.argv.slice(2);
+  if (!process.send) throw new Error('child.js must be forked with an IPC channel');
+  if (role === 'server') {
+    const contender = await loadContender(id);
+    const server = await contender.serve(0);
+    process.send({ type: 'ready', port: server.port });
+    process.on('disconnect', () => process.exit(0));
+  } else if (role === 'client') {
+    const result = await runClient(id, Number(port), JSON.parse(workload) as ClientWorkload);
+    process.send(result, () => process.exit(0));
+  } else {
+    throw new Error(`unknown role ${role}`);
+  }
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof Error ? error.stack ?? error.message : String(error);
+  if (process.send) process.send({ type: 'error', message }, () => process.exit(1));
+  else {
+    process.stderr.write(message + '\n');
+    process.exit(1);
+  }
+});

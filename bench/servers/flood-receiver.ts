@@ -1,0 +1,142 @@
+/**
+ * The flood receiver, in its own process so its RSS is its own (forked by bench/flood.ts with
+ * --expose-gc):
+ *
+ *   node flood-receiver.js <contender> <json config>
+ *
+ * 1. Loads the library, listens on 127.0.0.1, runs gc(), waits, and measures its idle RSS and
+ *    heapUsed; sends { type: 'ready', port, idleRss, idleHeap }.
+ * 2. Accepts one connection. Every `log` notification's handler awaits ~0.2 ms (delay.ts) and counts.
+ *    From the connection on, it samples process.memoryUsage() every `sampleMs`.
+ * 3. When `expected` messages have been handled, sends { type: 'done', ... } with the peaks: the
+ *    sampled peak RSS, raised to the kernel's high-water mark (resourceUsage().maxRSS) if that is
+ *    higher (it catches spikes between samples), and the sampled peak heapUsed.
+ */
+import net from 'node:net';
+import { listen } from './contender.js';
+import { delayMicros } from './delay.js';
+import { framingOf, loadOurs } from './ours.js';
+
+export interface FloodConfig {
+  expected: number;
+  delayUs: number;
+  sampleMs: number;
+}
+
+export interface FloodReady {
+  type: 'ready';
+  port: number;
+  idleRss: number;
+  idleHeap: number;
+}
+
+export interface FloodDone {
+  type: 'done';
+  handled: number;
+  idleRss: number;
+  idleHeap: number;
+  peakRssSampled: number;
+  maxRss: number;
+  peakRss: number;
+  peakHeap: number;
+  samples: number;
+  /** ms from the connection to the last handler's end, measured in the receiver. */
+  receiverMs: number;
+  /** Most handlers running (started, not finished) at once. */
+  peakRunning: number;
+}
+
+type Handler = (params: unknown) => Promise<void>;
+type Attach = (socket: net.Socket, handler: Handler) => void;
+
+async function receiver(id: string): Promise<Attach> {
+  if (id === 'vscode-jsonrpc') {
+    const rpc = await import('vscode-jsonrpc/node');
+    return (socket, handler) => {
+      const connection = rpc.createMessageConnection(
+        new rpc.SocketMessageReader(socket),
+        new rpc.SocketMessageWriter(socket),
+      );
+      connection.onNotification('log', handler);
+      connection.listen();
+    };
+  }
+  if (id.startsWith('ours-')) {
+    const ours = await loadOurs();
+    const framing = framingOf(id);
+    return (socket, handler) => {
+      const dispatcher = new ours.Dispatcher({ log: handler });
+      ours.connect(socket, { framing, dispatcher });
+    };
+  }
+  throw new Error(`no flood receiver for ${id}`);
+}
+
+async function main(): Promise<void> {
+  const [id, json] = process.argv.slice(2);
+  const config = JSON.parse(json) as FloodConfig;
+  const send = (message: object) => process.send!(message);
+  const attach = await receiver(id);
+
+  let handled = 0;
+  let peakRssSampled = 0;
+  let peakHeap = 0;
+  let samples = 0;
+  let sampler: NodeJS.Timeout | undefined;
+  let connectedAt = 0;
+  const sample = () => {
+    const m = process.memoryUsage();
+    samples++;
+    if (m.rss > peakRssSampled) peakRssSampled = m.rss;
+    if (m.heapUsed > peakHeap) peakHeap = m.heapUsed;
+  };
+
+  const server = net.createServer((socket) => {
+    connectedAt = performance.now();
+    sampler = setInterval(sample, config.sampleMs);
+    socket.on('error', () => undefined);
+    attach(socket, handler);
+  });
+
+  let idleRss = 0;
+  let idleHeap = 0;
+  let running = 0;
+  let peakRunning = 0;
+  const handler: Handler = async () => {
+    if (++running > peakRunning) peakRunning = running;
+    await delayMicros(config.delayUs);
+    running--;
+    handled++;
+    if (handled === config.expected) {
+      clearInterval(sampler);
+      sample();
+      const maxRss = process.resourceUsage().maxRSS * 1024;
+      const done: FloodDone = {
+        type: 'done', handled, idleRss, idleHeap, peakRssSampled, maxRss,
+        peakRss: Math.max(peakRssSampled, maxRss), peakHeap, samples,
+        receiverMs: performance.now() - connectedAt, peakRunning,
+      };
+      send(done);
+    }
+  };
+
+  const port = await listen(server, 0);
+  const gc = (globalThis as { gc?: () => void }).gc;
+  for (let i = 0; i < 3; i++) {
+    gc?.();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const idle = process.memoryUsage();
+  idleRss = idle.rss;
+  idleHeap = idle.heapUsed;
+  peakRssSampled = idleRss;
+  peakHeap = idleHeap;
+  const ready: FloodReady = { type: 'ready', port, idleRss, idleHeap };
+  send(ready);
+  process.on('disconnect', () => process.exit(0));
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof Error ? error.stack ?? error.message : String(error);
+  process.send!({ type: 'error', message }, () => process.exit(1));
+});
