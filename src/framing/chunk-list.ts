@@ -1,0 +1,84 @@
+/**
+ * The bytes of one unfinished frame, kept as a list of pieces and copied into one array only when
+ * the frame is complete, so a frame that arrives in k chunks costs one copy, not k re-concatenations.
+ *
+ * Tiny pieces are the exception: a peer that writes a byte at a time would otherwise leave one
+ * Uint8Array object per byte in the list (far more memory than the bytes themselves), and a short
+ * tail cut from a large chunk would keep that whole chunk alive. So pieces below COPY_BELOW bytes
+ * are copied into a block of BLOCK_BYTES; larger pieces are kept by reference. Every byte is copied
+ * at most twice (into a block, then into the frame), which keeps the total linear.
+ */
+
+const COPY_BELOW = 4096;
+const BLOCK_BYTES = 64 * 1024;
+
+export class ChunkList {
+  private pieces: Uint8Array[] = [];
+  /** The block small pieces are copied into, and how much of it is used. */
+  private block: Uint8Array | null = null;
+  private blockUsed = 0;
+  private total = 0;
+
+  /** Bytes held. */
+  get byteLength(): number {
+    return this.total;
+  }
+
+  /** Keeps `bytes` (which the caller must not modify afterwards) at the end of the frame. */
+  push(bytes: Uint8Array): void {
+    const n = bytes.length;
+    if (n === 0) return;
+    this.total += n;
+    if (n >= COPY_BELOW) {
+      this.sealBlock();
+      this.pieces.push(bytes);
+      return;
+    }
+    if (this.block === null || this.blockUsed + n > this.block.length) {
+      this.sealBlock();
+      this.block = new Uint8Array(BLOCK_BYTES);
+    }
+    this.block.set(bytes, this.blockUsed);
+    this.blockUsed += n;
+  }
+
+  /**
+   * The frame's bytes as one array, after which the list is empty. With one piece held, that piece
+   * is returned as is; otherwise the pieces are copied once into an array of the exact size.
+   */
+  take(): Uint8Array {
+    this.sealBlock();
+    const pieces = this.pieces;
+    let out: Uint8Array;
+    if (pieces.length === 1) {
+      out = pieces[0];
+    } else {
+      out = new Uint8Array(this.total);
+      let at = 0;
+      for (const piece of pieces) {
+        out.set(piece, at);
+        at += piece.length;
+      }
+    }
+    this.clear();
+    return out;
+  }
+
+  /** Drops everything held (an oversized frame, a reset). */
+  clear(): void {
+    this.pieces = [];
+    this.block = null;
+    this.blockUsed = 0;
+    this.total = 0;
+  }
+
+  private sealBlock(): void {
+    if (this.block !== null && this.blockUsed > 0) {
+      this.pieces.push(this.block.subarray(0, this.blockUsed));
+      // The rest of the block stays usable for the next small piece.
+      this.block = this.block.subarray(this.blockUsed);
+      this.blockUsed = 0;
+      if (this.block.length === 0) this.block = null;
+    }
+  }
+}

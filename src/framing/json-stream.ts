@@ -1,0 +1,282 @@
+/**
+ * Concatenated-JSON framing ("json-stream"): JSON values back to back with optional whitespace
+ * between and no delimiter, as raw TCP services such as jayson's TCP transport speak. A frame ends
+ * where its top-level value ends. Output is the JSON text as is.
+ *
+ * Top-level values must be objects or arrays (every JSON-RPC message and batch is one). Anything
+ * else between values (a top-level scalar, a stray log line) is garbage: reported once per run as
+ * a `garbage` error quoting its first 64 bytes, then the framer resyncs at the next `{` or `[`.
+ *
+ * The scanner tracks only strings, escapes and nesting depth; it does not validate JSON (a value
+ * like `{"a":]` is framed and JSON.parse rejects it later, as -32700). Consequently a value that
+ * never closes (an unbalanced bracket or an unterminated string) swallows what follows until
+ * maxMessageBytes is reached; the bound caps that damage.
+ *
+ * Errors. None is fatal:
+ * - `oversized`: a value larger than maxMessageBytes. Reported once the bytes held cross the
+ *   bound; scanning goes on without keeping the bytes, so the framer recovers at the value's end.
+ * - `invalid-utf8`: the value is dropped; its neighbours are unaffected (UTF-8 never hides a
+ *   `{`, `}` or `"` inside a multi-byte character, so framing does not depend on decoding).
+ * - `garbage`: see above. The error is given when the next value starts (or 64 bytes of garbage
+ *   have gone by, or the stream ends), so it comes out the same wherever chunks are cut.
+ * - `truncated` (from end()): the stream ended inside a value.
+ *
+ * Implementation choice (see bench/framing.ts for the numbers): this hand-written byte scanner
+ * runs ~10x faster than stream-json's tokenizer + assembler on the same bytes, because it hands each
+ * complete value to JSON.parse instead of building it token by token. Inside strings it jumps from
+ * quote to quote with the native indexOf; outside them it looks at each byte in a tight loop.
+ */
+import { ChunkList } from './chunk-list.js';
+import { framingError, oversizedError, quoteBytes, resolveMaxMessageBytes, truncatedError } from './framing-errors.js';
+import type { FrameEvent, Framer, FramerOptions } from './types.js';
+import { FrameBatch } from './utf8.js';
+
+const PREVIEW_BYTES = 64;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+
+/** JSON whitespace, allowed between values. */
+function isWhitespace(b: number): boolean {
+  return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+}
+
+export class JsonStreamFramer implements Framer {
+  readonly name = 'json-stream' as const;
+  private readonly maxMessageBytes: number;
+  private readonly encoder = new TextEncoder();
+  private readonly batch = new FrameBatch('json-stream');
+
+  /** Nesting depth of the value being scanned; 0 between values. */
+  private depth = 0;
+  private inString = false;
+  /** The previous chunk ended on a backslash inside a string: the next byte is escaped. */
+  private escapePending = false;
+  /** The bytes of the current value from earlier chunks. */
+  private readonly pieces = new ChunkList();
+  /** The current value is over the bound: it is scanned to its end but not kept. */
+  private discarding = false;
+  private discardedBytes = 0;
+
+  // Garbage between values: whether a run is open, its first bytes, its length.
+  private inGarbage = false;
+  private readonly preview = new Uint8Array(PREVIEW_BYTES);
+  private garbageBytes = 0;
+
+  constructor(options?: FramerOptions) {
+    this.maxMessageBytes = resolveMaxMessageBytes(options);
+  }
+
+  get bufferedBytes(): number {
+    return this.pieces.byteLength;
+  }
+
+  push(chunk: Uint8Array): FrameEvent[] {
+    const events: FrameEvent[] = [];
+    const n = chunk.length;
+    let pos = 0;
+    while (pos < n) {
+      if (this.depth === 0) {
+        pos = this.skipToValue(chunk, pos, events);
+        if (pos === n) break;
+        this.depth = 1; // chunk[pos] is '{' or '['
+        this.valueStart = pos;
+        pos++;
+      }
+      const end = this.scanValue(chunk, pos);
+      if (end === -1) {
+        this.keepPartial(chunk, events);
+        break;
+      }
+      this.completeValue(chunk, end, events);
+      pos = end;
+    }
+    this.batch.flush(events);
+    return events;
+  }
+
+  end(): FrameEvent[] {
+    const events: FrameEvent[] = [];
+    if (this.depth > 0) {
+      const where = this.discarding ? 'inside an oversized value that was being skipped' : 'inside a value';
+      events.push(truncatedError(this.name, this.pieces.byteLength, where));
+    } else if (this.inGarbage) {
+      events.push(this.garbageError());
+    }
+    this.depth = 0;
+    this.inString = false;
+    this.escapePending = false;
+    this.pieces.clear();
+    this.discarding = false;
+    this.inGarbage = false;
+    return events;
+  }
+
+  encode(json: string): Uint8Array {
+    return this.encoder.encode(json);
+  }
+
+  /** Where the current value starts in the chunk being pushed (0 if it began in an earlier one). */
+  private valueStart = 0;
+
+  /**
+   * Skips whitespace and garbage up to the next `{` or `[`; returns its position, or the chunk's
+   * length if there is none.
+   */
+  private skipToValue(chunk: Uint8Array, pos: number, events: FrameEvent[]): number {
+    const n = chunk.length;
+    for (; pos < n; pos++) {
+      const b = chunk[pos];
+      if (b === OPEN_BRACE || b === OPEN_BRACKET) {
+        if (this.inGarbage) this.endGarbage(events);
+        return pos;
+      }
+      if (this.inGarbage || !isWhitespace(b)) this.addGarbage(b, events);
+    }
+    return n;
+  }
+
+  /**
+   * Scans the value from `pos` (depth, string and escape state carry over between chunks).
+   * Returns the position just after its last byte, or -1 if it goes on past this chunk.
+   */
+  private scanValue(chunk: Uint8Array, pos: number): number {
+    const n = chunk.length;
+    let depth = this.depth;
+    let i = pos;
+    if (this.inString) {
+      i = this.skipString(chunk, i);
+      if (i === -1) return -1;
+    }
+    for (; i < n; i++) {
+      const b = chunk[i];
+      if (b === QUOTE) {
+        i = this.skipString(chunk, i + 1);
+        if (i === -1) {
+          this.depth = depth;
+          return -1;
+        }
+        i--; // the loop's i++ steps past the closing quote
+      } else if (b === OPEN_BRACE || b === OPEN_BRACKET) {
+        depth++;
+      } else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) {
+        if (--depth === 0) {
+          this.depth = 0;
+          return i + 1;
+        }
+      }
+    }
+    this.depth = depth;
+    return -1;
+  }
+
+  /**
+   * Skips the rest of a string whose opening quote is before `pos`. Returns the position after its
+   * closing quote, or -1 (with inString and escapePending set) if the string goes on past the chunk.
+   */
+  private skipString(chunk: Uint8Array, pos: number): number {
+    const n = chunk.length;
+    let i = pos;
+    if (this.escapePending) {
+      this.escapePending = false;
+      i++;
+    }
+    for (;;) {
+      const quote = i < n ? chunk.indexOf(QUOTE, i) : -1;
+      // A quote is escaped when an odd number of backslashes precedes it. The run of backslashes
+      // cannot reach back before `i`: `i` is just after a quote, after the escaped byte carried
+      // over from the last chunk, or at the chunk's start with no escape pending.
+      const stop = quote === -1 ? n : quote;
+      let backslashes = 0;
+      while (stop - backslashes - 1 >= i && chunk[stop - backslashes - 1] === BACKSLASH) backslashes++;
+      if (quote === -1) {
+        this.inString = true;
+        this.escapePending = (backslashes & 1) === 1;
+        return -1;
+      }
+      if ((backslashes & 1) === 0) {
+        this.inString = false;
+        return quote + 1;
+      }
+      i = quote + 1;
+    }
+  }
+
+  /** The value ends at `end` in this chunk. */
+  private completeValue(chunk: Uint8Array, end: number, events: FrameEvent[]): void {
+    const start = this.valueStart;
+    const held = this.pieces.byteLength;
+    if (this.discarding) {
+      this.discarding = false;
+      return;
+    }
+    const size = held + (end - start);
+    if (size > this.maxMessageBytes) {
+      this.batch.flush(events);
+      events.push(oversizedError(this.name, this.maxMessageBytes, size));
+      this.pieces.clear();
+    } else if (held === 0) {
+      this.batch.add(chunk, start, end);
+    } else {
+      this.pieces.push(chunk.subarray(0, end));
+      this.batch.flush(events);
+      this.batch.decodeOne(this.pieces.take(), events);
+    }
+    this.valueStart = 0;
+  }
+
+  /** The value goes on past this chunk: keep its bytes, unless that crosses the bound. */
+  private keepPartial(chunk: Uint8Array, events: FrameEvent[]): void {
+    const start = this.valueStart;
+    this.valueStart = 0;
+    if (this.discarding) return;
+    const tail = start === 0 ? chunk : chunk.subarray(start);
+    if (this.pieces.byteLength + tail.length > this.maxMessageBytes) {
+      this.batch.flush(events);
+      events.push(oversizedError(this.name, this.maxMessageBytes));
+      this.pieces.clear();
+      this.discarding = true;
+      return;
+    }
+    this.pieces.push(tail);
+  }
+
+  private addGarbage(b: number, events: FrameEvent[]): void {
+    if (!this.inGarbage) {
+      this.inGarbage = true;
+      this.garbageBytes = 0;
+    }
+    if (this.garbageBytes < PREVIEW_BYTES) this.preview[this.garbageBytes] = b;
+    // After PREVIEW_BYTES the preview is complete: report now rather than at the run's end, so a
+    // long run is seen early. garbageBytes then grows past PREVIEW_BYTES, and the run's end is quiet.
+    if (++this.garbageBytes === PREVIEW_BYTES) {
+      this.batch.flush(events);
+      events.push(this.garbageError());
+    }
+  }
+
+  private endGarbage(events: FrameEvent[]): void {
+    if (this.garbageBytes < PREVIEW_BYTES) {
+      this.batch.flush(events);
+      events.push(this.garbageError());
+    }
+    this.inGarbage = false;
+  }
+
+  private garbageError(): FrameEvent {
+    const shown = Math.min(this.garbageBytes, PREVIEW_BYTES);
+    const preview = quoteBytes(this.preview.subarray(0, shown)) + (this.garbageBytes > PREVIEW_BYTES ? '...' : '');
+    return framingError(
+      this.name,
+      'garbage',
+      `Unexpected bytes between JSON values: "${preview}". Every message must be a JSON object or ` +
+        'array; something wrote to the stream outside the JSON-RPC channel (e.g. a log line). ' +
+        'Skipping to the next "{" or "[".',
+      { preview },
+    );
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * Newline framing (NDJSON): one message per line, `\n` ends a frame.
+ *
+ * Input: a `\r\n` line end is accepted (the `\r` is dropped), and blank or whitespace-only lines
+ * are skipped. A line is a frame whatever it holds; whether it is JSON is the parser's question.
+ * Output: the JSON text, compacted if it spans lines, then `\n`.
+ *
+ * Errors (none is fatal: the next `\n` always marks where the next message starts):
+ * - `oversized`: a line longer than maxMessageBytes (its bytes, not counting the `\n`). Reported as
+ *   soon as the bytes held cross the bound; the rest of the line is skipped as it arrives.
+ * - `invalid-utf8`: the line is dropped, the lines around it are unaffected.
+ * - `truncated` (from end()): the stream ended inside a line. A writer must end its last message
+ *   with `\n` too.
+ *
+ * How it stays fast: for each chunk, the bytes from the first to the last `\n` hold whole lines
+ * only, so they are decoded in one call and the string is split on '\n' (0x0A never occurs inside
+ * a multi-byte UTF-8 sequence, so byte and string line ends agree). Only the line that straddles
+ * chunks is decoded on its own, after its pieces are joined once.
+ */
+import { ChunkList } from './chunk-list.js';
+import { oversizedError, invalidUtf8Error, resolveMaxMessageBytes, truncatedError } from './framing-errors.js';
+import type { FrameEvent, Framer, FramerOptions } from './types.js';
+import { createUtf8Decoder, tryDecode } from './utf8.js';
+
+const LF = 0x0a;
+
+export class NewlineFramer implements Framer {
+  readonly name = 'newline' as const;
+  private readonly maxMessageBytes: number;
+  private readonly decoder = createUtf8Decoder();
+  private readonly encoder = new TextEncoder();
+  /** The start of the current line, cut off by the end of an earlier chunk. */
+  private readonly partial = new ChunkList();
+  /** True while skipping the rest of an oversized line. */
+  private skipping = false;
+
+  constructor(options?: FramerOptions) {
+    this.maxMessageBytes = resolveMaxMessageBytes(options);
+  }
+
+  get bufferedBytes(): number {
+    return this.partial.byteLength;
+  }
+
+  push(chunk: Uint8Array): FrameEvent[] {
+    const events: FrameEvent[] = [];
+    const firstLf = chunk.indexOf(LF);
+    if (firstLf === -1) {
+      this.keepPartial(chunk, events);
+      return events;
+    }
+    this.finishPartialLine(chunk.subarray(0, firstLf), events);
+    const lastLf = chunk.lastIndexOf(LF);
+    if (lastLf > firstLf) this.splitWholeLines(chunk.subarray(firstLf + 1, lastLf + 1), events);
+    this.keepPartial(chunk.subarray(lastLf + 1), events);
+    return events;
+  }
+
+  end(): FrameEvent[] {
+    const held = this.partial.byteLength;
+    const events: FrameEvent[] = [];
+    if (this.skipping) {
+      events.push(truncatedError(this.name, 0, 'inside an oversized line that was being skipped'));
+    } else if (held > 0 && !isBlank(tryDecode(this.decoder, this.partial.take()) ?? 'x')) {
+      events.push(truncatedError(this.name, held, 'inside a line (no final \\n)'));
+    }
+    this.partial.clear();
+    this.skipping = false;
+    return events;
+  }
+
+  encode(json: string): Uint8Array {
+    // A line end inside JSON text can only be whitespace between tokens (a string cannot hold a raw
+    // one), so compacting pretty-printed JSON changes nothing but the layout.
+    const line = json.indexOf('\n') === -1 && json.indexOf('\r') === -1 ? json : JSON.stringify(JSON.parse(json));
+    return this.encoder.encode(line + '\n');
+  }
+
+  /** Holds the start of a line whose end has not arrived, unless that makes it too long. */
+  private keepPartial(bytes: Uint8Array, events: FrameEvent[]): void {
+    if (this.skipping || bytes.length === 0) return;
+    const held = this.partial.byteLength + bytes.length;
+    if (held > this.maxMessageBytes) {
+      events.push(oversizedError(this.name, this.maxMessageBytes));
+      this.partial.clear();
+      this.skipping = true;
+      return;
+    }
+    this.partial.push(bytes);
+  }
+
+  /** `head` ends the line held in `partial` (or, with nothing held, is a whole line itself). */
+  private finishPartialLine(head: Uint8Array, events: FrameEvent[]): void {
+    if (this.skipping) {
+      this.skipping = false;
+      return;
+    }
+    const size = this.partial.byteLength + head.length;
+    if (size > this.maxMessageBytes) {
+      events.push(oversizedError(this.name, this.maxMessageBytes, size));
+      this.partial.clear();
+      return;
+    }
+    this.partial.push(head);
+    const bytes = this.partial.take();
+    const text = tryDecode(this.decoder, bytes);
+    if (text === null) events.push(invalidUtf8Error(this.name, bytes.length));
+    else pushLine(text, events);
+  }
+
+  /** `region` holds whole lines, each ended by `\n`. */
+  private splitWholeLines(region: Uint8Array, events: FrameEvent[]): void {
+    const text = tryDecode(this.decoder, region);
+    if (text === null) {
+      this.splitLinesOneByOne(region, events);
+      return;
+    }
+    // Only a region longer than the bound can hold a line longer than it; then the byte length of
+    // each line is needed, found by a second (native) scan of the bytes alongside the string.
+    const checkSizes = region.length > this.maxMessageBytes;
+    let start = 0;
+    let byteStart = 0;
+    for (;;) {
+      const end = text.indexOf('\n', start);
+      if (end === -1) break;
+      if (checkSizes) {
+        const byteEnd = region.indexOf(LF, byteStart);
+        const size = byteEnd - byteStart;
+        byteStart = byteEnd + 1;
+        if (size > this.maxMessageBytes) {
+          events.push(oversizedError(this.name, this.maxMessageBytes, size));
+          start = end + 1;
+          continue;
+        }
+      }
+      pushLine(text.slice(start, end), events);
+      start = end + 1;
+    }
+  }
+
+  /** The region is not valid UTF-8: decode line by line so only the bad lines are lost. */
+  private splitLinesOneByOne(region: Uint8Array, events: FrameEvent[]): void {
+    let start = 0;
+    for (;;) {
+      const end = region.indexOf(LF, start);
+      if (end === -1) break;
+      const size = end - start;
+      if (size > this.maxMessageBytes) {
+        events.push(oversizedError(this.name, this.maxMessageBytes, size));
+      } else {
+        const text = tryDecode(this.decoder, region.subarray(start, end));
+        if (text === null) events.push(invalidUtf8Error(this.name, size));
+        else pushLine(text, events);
+      }
+      start = end + 1;
+    }
+  }
+}
+
+/** Adds one line (without its `\n`) as a frame, dropping a `\r` before the `\n` and blank lines. */
+function pushLine(line: string, events: FrameEvent[]): void {
+  const n = line.length;
+  const text = n > 0 && line.charCodeAt(n - 1) === 0x0d ? line.slice(0, n - 1) : line;
+  // JSON starts with a non-blank character, so the trim runs only for lines that look blank.
+  if (text.length === 0 || (text.charCodeAt(0) <= 0x20 && isBlank(text))) return;
+  events.push({ kind: 'frame', text });
+}
+
+/** Only JSON's own whitespace counts (String.prototype.trim would also drop U+FEFF and friends). */
+function isBlank(text: string): boolean {
+  return /^[ \t\r\n]*$/.test(text);
+}
