@@ -1,0 +1,38 @@
+/**
+ * The Node streams layer: a JSON-RPC connection over real byte streams, with back pressure, and
+ * its transports (TCP/Unix sockets/named pipes, stdio, child processes).
+ */
+export {
+  connect,
+  JsonRpcConnection,
+  type BatchEntry,
+  type ConnectionContext,
+  type ConnectionEvents,
+  type ConnectOptions,
+  type Disposable,
+  type NotifyArgs,
+  type RequestArgs,
+  type RequestOptions,
+  type RequestResult,
+  type StreamPair,
+} from './connection.js';
+export { ConnectionClosedError, RequestAbortedError, RequestTimeoutError } from './errors.js';
+export { CANCEL_METHOD, PROGRESS_METHOD } from './cancel.js';
+export { mayRead, mayStartHandler, type ReadGateState } from './read-gate.js';
+export {
+  connectTcp,
+  JsonRpcServer,
+  listenTcp,
+  type ConnectionSetup,
+  type ListenOptions,
+  type SocketAddress,
+  type SocketOptions,
+} from './tcp.js';
+export { connectStdio, log, type StdioOptions } from './stdio.js';
+export {
+  describeExit,
+  spawnConnection,
+  type ChildExit,
+  type JsonRpcChild,
+  type SpawnConnectionOptions,
+} from './child-process.js';

@@ -1,0 +1,45 @@
+/**
+ * The back-pressure decision: may the connection read (parse) more of the incoming stream now?
+ *
+ * The rules, in order:
+ *
+ * 1. **Responses must always flow (the deadlock rule).** While this side has requests of its own
+ *    waiting for a response (`pendingOutgoing > 0`), keep reading, whatever else is true. A handler
+ *    that awaits its own request to the remote side can only finish when that response is read; if
+ *    reading stopped because handlers are saturated, it would wait forever (the deadlock the Go
+ *    jsonrpc2 authors cite for an unbounded queue). Instead of an unbounded queue, incoming requests
+ *    and notifications that cannot start yet are queued up to a hard bound (`maxQueued`); past it a
+ *    request is answered at once with -32001 (JsonRpcServerOverloadedError, safe to retry) and a
+ *    notification is dropped and reported (it has no way to be answered). Responses, `$/cancelRequest`
+ *    and `$/progress` for a registered token are never queued: they are handled as they are parsed.
+ * 2. Otherwise read only when ready to handle what is read: fewer than `maxConcurrentHandlers`
+ *    handlers running, nothing queued, no sequential handler holding the line, and the outgoing
+ *    stream not over its high-water mark (`write()` returned false and `'drain'` has not come).
+ *    When any of these fails the readable is paused, so the kernel's socket buffer or the pipe fills
+ *    and the sender is slowed; reading resumes as soon as all hold again.
+ */
+
+export interface ReadGateState {
+  /** Handlers running now. */
+  running: number;
+  maxConcurrentHandlers: number;
+  /** Incoming requests/notifications parsed but not started. */
+  queued: number;
+  /** A sequential handler is running: nothing else may start until it ends. */
+  barrier: boolean;
+  /** The outgoing stream is over its high-water mark, waiting for 'drain'. */
+  writeBlocked: boolean;
+  /** Requests this side sent that have no response yet. */
+  pendingOutgoing: number;
+}
+
+/** True when more input may be parsed now. */
+export function mayRead(state: ReadGateState): boolean {
+  if (state.pendingOutgoing > 0) return true;
+  return mayStartHandler(state) && state.queued === 0;
+}
+
+/** True when one more handler may start now. */
+export function mayStartHandler(state: ReadGateState): boolean {
+  return !state.barrier && !state.writeBlocked && state.running < state.maxConcurrentHandlers;
+}

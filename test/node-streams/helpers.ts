@@ -1,0 +1,66 @@
+/** Test helpers: loopback socket pairs, in-memory stream pairs, waiting. */
+import net from 'node:net';
+import { PassThrough } from 'node:stream';
+
+import type { StreamPair } from '../../src/node-streams/index.js';
+
+/** Two connected TCP sockets on 127.0.0.1 (a real kernel socket pair, with real back pressure). */
+export async function socketPair(): Promise<{ a: net.Socket; b: net.Socket; cleanup: () => void }> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
+  const a = net.createConnection({ host: '127.0.0.1', port });
+  await new Promise<void>((resolve, reject) => {
+    a.once('connect', resolve);
+    a.once('error', reject);
+  });
+  const b = await accepted;
+  server.close();
+  a.setNoDelay(true);
+  b.setNoDelay(true);
+  return {
+    a,
+    b,
+    cleanup: () => {
+      a.destroy();
+      b.destroy();
+    },
+  };
+}
+
+/** Two in-memory stream pairs wired to each other. */
+export function memoryPair(): { a: StreamPair; b: StreamPair } {
+  const ab = new PassThrough();
+  const ba = new PassThrough();
+  return { a: { readable: ba, writable: ab }, b: { readable: ab, writable: ba } };
+}
+
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `condition` every few ms until it holds; throws after `timeoutMs`. */
+export async function waitFor(condition: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await delay(2);
+  }
+}
+
+/** Fails the test if the process sees an unhandled rejection while `run` runs. */
+export async function noUnhandledRejections(run: () => Promise<void>): Promise<void> {
+  const seen: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => {
+    seen.push(reason);
+  };
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    await run();
+    await delay(20);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+  if (seen.length > 0) throw new Error(`Unhandled rejection(s): ${seen.map(String).join('; ')}`);
+}
