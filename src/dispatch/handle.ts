@@ -14,7 +14,13 @@
  * or null when every entry was a notification. Incoming responses are ignored.
  */
 import { JsonRpcInvalidRequestError } from '../parser/errors.js';
-import { encodeError, parseErrorMessage, parseMessage, type JsonRpcMessage, type JsonRpcSingleMessage } from '../parser/messages.js';
+import {
+  encodeError,
+  parseErrorMessage,
+  parseMessage,
+  type JsonRpcMessage,
+  type JsonRpcSingleMessage,
+} from '../parser/messages.js';
 import type { Dispatcher } from './dispatcher.js';
 import { runPool } from './pool.js';
 import { respondWith, type OptionsArgument, type RespondOptions } from './respond.js';
@@ -39,7 +45,8 @@ export interface HandleOptions<C extends DispatchContext = DispatchContext> exte
 }
 
 // One decoder for every call: with `fatal` it throws on invalid UTF-8 instead of inserting U+FFFD,
-// and a non-streaming decode() keeps no state between calls. A leading BOM is dropped.
+// and a non-streaming decode() keeps no state between calls. A leading UTF-8 BOM in bytes is dropped
+// (RFC 8259 lets a parser ignore it); in a string it is not, and JSON.parse rejects it with -32700.
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**

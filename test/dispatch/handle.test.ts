@@ -79,10 +79,21 @@ test('Uint8Array input is decoded as UTF-8; invalid UTF-8 is one -32700 with id 
   assert.deepEqual(parse(await handle(padded.subarray(4, 4 + bytes.length), d)), {
     jsonrpc: '2.0', id: 'ü', result: '€😀',
   });
+  // Each bad sequence sits inside a JSON string of an otherwise valid request, so a lenient decoder
+  // (U+FFFD replacement) would produce valid JSON and a result: only a strict one gives -32700.
+  const encoder = new TextEncoder();
+  const inString = (bytes: number[]): Uint8Array =>
+    Uint8Array.from([
+      ...encoder.encode('{"jsonrpc":"2.0","id":1,"method":"echo","params":["'),
+      ...bytes,
+      ...encoder.encode('"]}'),
+    ]);
+  assert.deepEqual(parse(await handle(inString([0x61]), d)), { jsonrpc: '2.0', id: 1, result: 'a' });
   for (const bad of [
-    Uint8Array.from([0x7b, 0xff, 0x7d]), // 0xff never occurs in UTF-8
-    Uint8Array.from([...new TextEncoder().encode(request('echo', 1, ['x'])).slice(0, -3), 0xc3, 0x5d, 0x7d]), // truncated sequence
-    Uint8Array.from([0xed, 0xa0, 0x80]), // an encoded surrogate
+    inString([0xff]), // never occurs in UTF-8
+    inString([0xc3, 0x61]), // a truncated two-byte sequence
+    inString([0xed, 0xa0, 0x80]), // an encoded surrogate
+    inString([0xc0, 0xaf]), // an overlong encoding of '/'
   ]) {
     const response = parse(await handle(bad, d)) as { id: unknown; error: { code: number; message: string } };
     assert.equal(response.id, null);
@@ -239,7 +250,7 @@ test('exposeErrors puts name and message in data; "with-stack" adds the stack', 
       throw new RangeError('too big');
     })
     .add('str', () => {
-      throw 'a string'; // eslint-disable-line no-throw-literal
+      throw 'a string';
     });
   assert.deepEqual(parse(await handle(request('boom'), d, { exposeErrors: true })), {
     jsonrpc: '2.0', id: 1,
