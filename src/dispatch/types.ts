@@ -104,6 +104,10 @@ export type ParamsFor<P extends readonly unknown[]> = number extends P['length']
  * The `params` a caller sends to method `K` of table `T`: the object for a method whose only
  * parameter is a (non-array) object, else the tuple of its positional parameters. A method with
  * no parameters gives `readonly []` (a typed `request()` may then leave params out).
+ *
+ * This matches how handlers registered without options or with `{ params: 'named' }` read params.
+ * A one-object method registered with `{ params: 'positional', arity: 1 }` would need `[object]`
+ * instead, which this type does not express: register such methods as `'named'`.
  */
 export type MethodParams<T, K extends keyof T> = T[K] extends (...args: infer P) => unknown ? ParamsFor<P> : never;
 
