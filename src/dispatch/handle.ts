@@ -18,8 +18,8 @@ import {
   encodeError,
   parseErrorMessage,
   parseMessage,
+  type JsonRpcBatch,
   type JsonRpcMessage,
-  type JsonRpcSingleMessage,
 } from '../parser/messages.js';
 import type { Dispatcher } from './dispatcher.js';
 import { runPool } from './pool.js';
@@ -61,23 +61,42 @@ export async function handle<M extends MethodTable<M>, C extends DispatchContext
   ...[options]: OptionsArgument<C, HandleOptions<C>>
 ): Promise<string | null> {
   const opts: HandleOptions<C> = options ?? {};
-  const maxBatchSize = checkBound('maxBatchSize', opts.maxBatchSize, DEFAULT_MAX_BATCH_SIZE);
-  const maxConcurrency = checkBound('maxConcurrency', opts.maxConcurrency, DEFAULT_MAX_CONCURRENCY);
+  const bounds = checkBounds(opts);
   const message = decode(input);
-  const run = (entry: JsonRpcSingleMessage): Promise<string | null> => respondWith(entry, dispatcher, opts);
+  if (message.kind !== 'batch') return respondWith(message, dispatcher, opts);
+  return answerBatch(message, dispatcher, opts, bounds);
+}
 
-  if (message.kind !== 'batch') return run(message);
+/**
+ * The response text for a parsed batch, or null when no entry is answered: `handle()`'s batch
+ * rules (size limit, bounded concurrency, one response per request or invalid entry) for a
+ * connection layer that has already parsed the frame. Never rejects, except for invalid options.
+ */
+export async function respondBatch<M extends MethodTable<M>, C extends DispatchContext>(
+  batch: JsonRpcBatch,
+  dispatcher: Dispatcher<M, C>,
+  ...[options]: OptionsArgument<C, HandleOptions<C>>
+): Promise<string | null> {
+  const opts: HandleOptions<C> = options ?? {};
+  return answerBatch(batch, dispatcher, opts, checkBounds(opts));
+}
 
-  const entries = message.messages;
-  if (entries.length > maxBatchSize) {
+async function answerBatch<M extends MethodTable<M>, C extends DispatchContext>(
+  batch: JsonRpcBatch,
+  dispatcher: Dispatcher<M, C>,
+  opts: HandleOptions<C>,
+  bounds: { maxBatchSize: number; maxConcurrency: number },
+): Promise<string | null> {
+  const entries = batch.messages;
+  if (entries.length > bounds.maxBatchSize) {
     return encodeError(
       null,
       new JsonRpcInvalidRequestError(undefined, {
-        reason: `A batch may hold at most ${maxBatchSize} messages; this one has ${entries.length}. Split it into smaller batches.`,
+        reason: `A batch may hold at most ${bounds.maxBatchSize} messages; this one has ${entries.length}. Split it into smaller batches.`,
       }),
     );
   }
-  const texts = await runPool(entries, maxConcurrency, run);
+  const texts = await runPool(entries, bounds.maxConcurrency, (entry) => respondWith(entry, dispatcher, opts));
   const answers = texts.filter((text): text is string => text !== null);
   // The entries are already JSON text; joining them is cheaper than re-encoding objects.
   return answers.length === 0 ? null : `[${answers.join(',')}]`;
@@ -95,6 +114,16 @@ function decode(input: string | Uint8Array): JsonRpcMessage {
     return parseErrorMessage('the message is not valid UTF-8');
   }
   return parseMessage(text);
+}
+
+function checkBounds(opts: { maxBatchSize?: number; maxConcurrency?: number }): {
+  maxBatchSize: number;
+  maxConcurrency: number;
+} {
+  return {
+    maxBatchSize: checkBound('maxBatchSize', opts.maxBatchSize, DEFAULT_MAX_BATCH_SIZE),
+    maxConcurrency: checkBound('maxConcurrency', opts.maxConcurrency, DEFAULT_MAX_CONCURRENCY),
+  };
 }
 
 function checkBound(name: string, value: number | undefined, fallback: number): number {

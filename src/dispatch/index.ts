@@ -4,7 +4,7 @@
  * `toJsonRpcException()` from a connection layer.
  */
 export { Dispatcher, RESERVED_PREFIX, type AddMethodsOptions, type HandlerMapping } from './dispatcher.js';
-export { handle, DEFAULT_MAX_BATCH_SIZE, DEFAULT_MAX_CONCURRENCY, type HandleOptions } from './handle.js';
+export { handle, respondBatch, DEFAULT_MAX_BATCH_SIZE, DEFAULT_MAX_CONCURRENCY, type HandleOptions } from './handle.js';
 export { respond, type ContextFactory, type OptionsArgument, type RespondOptions } from './respond.js';
 export {
   toJsonRpcException,

@@ -1,10 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { JsonRpcException, JsonRpcInvalidParamsError } from '../../src/parser/errors.js';
+import { parseMessage, type JsonRpcBatch } from '../../src/parser/messages.js';
 import {
   Dispatcher,
   handle,
   respond,
+  respondBatch,
   toJsonRpcException,
   type DispatchContext,
   type HandlerErrorInfo,
@@ -453,4 +455,26 @@ test('respond(): one parsed message in, one response text (or null) out', async 
   assert.equal(await respond({ kind: 'response', id: 5, isSuccess: true, result: 1 }, d), null);
   const invalid = await respond({ kind: 'invalid', id: 9, error: new JsonRpcInvalidParamsError() }, d);
   assert.equal(invalid, '{"jsonrpc":"2.0","id":9,"error":{"code":-32602,"message":"Invalid params"}}');
+});
+
+test('respondBatch(): a parsed batch with handle()\'s rules (limit, concurrency, null when nothing to send)', async () => {
+  let running = 0;
+  let peak = 0;
+  const d = new Dispatcher().add('work', async (i: unknown) => {
+    running++;
+    peak = Math.max(peak, running);
+    await tick();
+    running--;
+    return i;
+  });
+  const batch = parseMessage(`[${Array.from({ length: 6 }, (_, i) => request('work', i, [i])).join(',')}]`) as JsonRpcBatch;
+  assert.equal(batch.kind, 'batch');
+  assertSameResponses(parse(await respondBatch(batch, d, { maxConcurrency: 2 })), Array.from({ length: 6 }, (_, i) => ({
+    jsonrpc: '2.0', id: i, result: i,
+  })));
+  assert.equal(peak, 2);
+  const tooBig = parse(await respondBatch(batch, d, { maxBatchSize: 5 })) as { error: { code: number } };
+  assert.equal(tooBig.error.code, -32600);
+  const notes = parseMessage('[{"jsonrpc":"2.0","method":"work","params":[1]}]') as JsonRpcBatch;
+  assert.equal(await respondBatch(notes, d), null);
 });
