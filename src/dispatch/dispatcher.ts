@@ -66,8 +66,16 @@ export const RESERVED_PREFIX = 'rpc.';
 /** Longest method name quoted back in an error's `data`, so a huge name is not echoed in full. */
 const MAX_QUOTED_NAME = 100;
 
+/** Answers every method that is not registered (see `Dispatcher.fallback`). */
+export type FallbackHandler<C extends DispatchContext = DispatchContext> = (
+  method: string,
+  params: JsonRpcParams | undefined,
+  context: C,
+) => unknown;
+
 export class Dispatcher<M extends MethodTable<M> = UntypedMethods, C extends DispatchContext = DispatchContext> {
   private readonly methods = new Map<string, Entry>();
+  private fallbackHandler: FallbackHandler<C> | undefined;
 
   /**
    * `mapping` is registered as by `addMethods(mapping)`: its own and inherited (class) methods,
@@ -133,6 +141,21 @@ export class Dispatcher<M extends MethodTable<M> = UntypedMethods, C extends Dis
     return this.methods.delete(name);
   }
 
+  /**
+   * Sets (or with `undefined` removes) the handler for every method that is not registered: a
+   * proxy, a logger, a client that answers whatever a language server asks. It gets the method
+   * name, the raw params and the context, and may throw `JsonRpcMethodNotFoundError` to decline.
+   * Without one, unregistered methods are -32601. Lookup still never reaches `Object.prototype`:
+   * `"constructor"` goes to the fallback like any other unregistered name.
+   */
+  fallback(handler: FallbackHandler<C> | undefined): this {
+    if (handler !== undefined && typeof handler !== 'function') {
+      throw new TypeError(`The fallback handler must be a function, got ${typeof handler}`);
+    }
+    this.fallbackHandler = handler;
+    return this;
+  }
+
   /** The registered names, in registration order. */
   names(): string[] {
     return [...this.methods.keys()];
@@ -152,6 +175,10 @@ export class Dispatcher<M extends MethodTable<M> = UntypedMethods, C extends Dis
   async invoke(method: string, params: JsonRpcParams | undefined, context: C): Promise<unknown> {
     const entry = this.methods.get(method);
     if (entry === undefined) {
+      if (this.fallbackHandler !== undefined) {
+        if (context.signal.aborted) throw new JsonRpcRequestCancelledError();
+        return await this.fallbackHandler(method, params, context);
+      }
       throw new JsonRpcMethodNotFoundError(undefined, { reason: `Method ${quote(method)} is not registered` });
     }
     if (context.signal.aborted) throw new JsonRpcRequestCancelledError();

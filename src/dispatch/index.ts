@@ -3,7 +3,7 @@
  * with `handle()`, or drive single messages with `respond()` / `Dispatcher.invoke()` +
  * `toJsonRpcException()` from a connection layer.
  */
-export { Dispatcher, RESERVED_PREFIX, type AddMethodsOptions, type HandlerMapping } from './dispatcher.js';
+export { Dispatcher, RESERVED_PREFIX, type AddMethodsOptions, type FallbackHandler, type HandlerMapping } from './dispatcher.js';
 export { handle, respondBatch, DEFAULT_MAX_BATCH_SIZE, DEFAULT_MAX_CONCURRENCY, type HandleOptions } from './handle.js';
 export { respond, type ContextFactory, type OptionsArgument, type RespondOptions } from './respond.js';
 export {

@@ -178,8 +178,15 @@ export function encodeNotification(method: string, params?: JsonRpcParams): stri
     : JSON.stringify({ jsonrpc: '2.0', method, params });
 }
 
+/**
+ * Throws a TypeError when `result` has no JSON form: JSON.stringify would throw for a BigInt or a
+ * cycle, and would silently drop the member (an invalid response) for a function, a symbol or a
+ * `toJSON()` returning undefined.
+ */
 export function encodeResult(id: JsonRpcId, result: unknown): string {
-  return JSON.stringify({ jsonrpc: '2.0', id, result: result === undefined ? null : result });
+  const body = result === undefined ? 'null' : (JSON.stringify(result) as string | undefined);
+  if (body === undefined) throw new TypeError(`The result (a ${typeof result}) has no JSON representation`);
+  return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${body}}`;
 }
 
 export function encodeError(id: JsonRpcId, error: JsonRpcException | JsonRpcErrorObject): string {
