@@ -1,15 +1,25 @@
 /**
  * Flood: the receiver's peak memory while 100,000 ~1 KB notifications arrive as fast as the socket
- * allows and each handler awaits ~0.2 ms. The receiver is its own process
- * (bench/servers/flood-receiver.ts); the sender is this process, raw `net`, pre-framed bytes, 64
- * messages per write, waiting for 'drain' whenever write() returns false — so a receiver that
- * applies back pressure slows the sender instead of making it buffer.
+ * allows and each handler awaits ~0.2 ms (bench/servers/delay.ts).
+ *
+ * The receiver is its own process (bench/servers/flood-receiver.ts) so its RSS is its own; the
+ * sender is this process: raw `net`, pre-framed bytes, 64 messages per write, waiting for 'drain'
+ * whenever write() returns false, so a receiver that applies back pressure slows the sender
+ * instead of making it buffer. Every receiver sees byte-for-byte the same flood for its framing.
+ *
+ * Two receiver configurations:
+ * - Node defaults.
+ * - `--max-semi-space-size=1`: V8's young generation capped. Under defaults V8 grows the young
+ *   generation (up to 2 x 16 MiB semi-spaces) under any high allocation rate, which adds ~+35 MiB
+ *   of RSS even to a receiver with no library at all (the floor row); capping it shows what the
+ *   receiver itself holds on to. Full runs only.
  *
  * Runnable alone: node dist/bench/flood.js [--quick] [--rounds N] [--messages N]
+ * Extra node flags for the receivers: BENCH_FLOOD_NODE_OPTIONS="--flag ...".
  */
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { errorText, fmt, forkChild, interleave, makeRow, printRows, progress, type Row } from './harness.js';
+import { errorText, fmt, forkChild, interleave, makeRow, median, printRows, progress, type Row } from './harness.js';
 import type { FloodConfig, FloodDone, FloodReady } from './servers/flood-receiver.js';
 
 export interface FloodBenchOptions {
@@ -23,33 +33,46 @@ const MiB = 2 ** 20;
 /** Ours must stay within this much of its idle RSS (the project's target). */
 export const RSS_BUDGET_MIB = 16;
 
-interface FloodContender {
+type Framing = 'newline' | 'content-length';
+
+interface Receiver {
   id: string;
   name: string;
-  framing: 'newline' | 'content-length';
-  optional?: boolean;
+  framing: Framing;
+  ours?: boolean;
 }
 
-const CONTENDERS: FloodContender[] = [
-  { id: 'ours-content-length', name: 'jsonrpc-wire content-length', framing: 'content-length', optional: true },
-  { id: 'ours-newline', name: 'jsonrpc-wire newline', framing: 'newline', optional: true },
+const RECEIVERS: Receiver[] = [
+  { id: 'ours-content-length', name: 'jsonrpc-wire content-length', framing: 'content-length', ours: true },
+  { id: 'ours-newline', name: 'jsonrpc-wire newline', framing: 'newline', ours: true },
   { id: 'vscode-jsonrpc', name: 'vscode-jsonrpc', framing: 'content-length' },
+  { id: 'floor-newline', name: 'floor (no library, 32 handlers)', framing: 'newline' },
+];
+
+export interface FloodVariant {
+  key: string;
+  label: string;
+  nodeArgs: string[];
+}
+
+export const VARIANTS: FloodVariant[] = [
+  { key: 'default', label: 'Node defaults', nodeArgs: [] },
+  { key: 'semi1', label: '--max-semi-space-size=1', nodeArgs: ['--max-semi-space-size=1'] },
 ];
 
 const PAD = 'x'.repeat(1000);
 
-/** The i-th notification's JSON text: ~1 KB. */
+/** The i-th notification's JSON text: ~1 KB (ASCII, so its length is its size in bytes). */
 function body(i: number): string {
   return `{"jsonrpc":"2.0","method":"log","params":{"seq":${i},"text":"${PAD.slice(0, 1000 - 60 - String(i).length)}"}}`;
 }
 
-function frame(json: string, framing: FloodContender['framing']): string {
-  // ASCII only, so string length = byte length.
+function frame(json: string, framing: Framing): string {
   return framing === 'newline' ? json + '\n' : `Content-Length: ${json.length}\r\n\r\n${json}`;
 }
 
-/** Writes `count` notifications, honouring back pressure. Resolves when all are handed to the kernel queue. */
-async function flood(socket: net.Socket, count: number, framing: FloodContender['framing']): Promise<void> {
+/** Writes `count` notifications, honouring back pressure. */
+async function flood(socket: net.Socket, count: number, framing: Framing): Promise<void> {
   const perWrite = 64;
   for (let i = 0; i < count; ) {
     let chunk = '';
@@ -68,12 +91,15 @@ async function flood(socket: net.Socket, count: number, framing: FloodContender[
 }
 
 interface FloodResult extends FloodDone {
+  /** From the first write to the receiver's 'done', measured here. */
   elapsedMs: number;
+  /** From the first write to the last byte handed to the socket. */
   sendMs: number;
 }
 
-async function measure(c: FloodContender, config: FloodConfig): Promise<FloodResult> {
-  const child = forkChild(RECEIVER, [c.id, JSON.stringify(config)], ['--expose-gc']);
+async function measure(r: Receiver, variant: FloodVariant, config: FloodConfig): Promise<FloodResult> {
+  const extra = process.env.BENCH_FLOOD_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [];
+  const child = forkChild(RECEIVER, [r.id, JSON.stringify(config)], ['--expose-gc', ...variant.nodeArgs, ...extra]);
   try {
     const ready = await child.next<FloodReady>('ready', 15_000);
     const socket = await new Promise<net.Socket>((resolve, reject) => {
@@ -83,7 +109,7 @@ async function measure(c: FloodContender, config: FloodConfig): Promise<FloodRes
     const t0 = performance.now();
     const doneP = child.next<FloodDone>('done', 180_000);
     doneP.catch(() => undefined);
-    await flood(socket, config.expected, c.framing);
+    await flood(socket, config.expected, r.framing);
     const sendMs = performance.now() - t0;
     const done = await doneP;
     const elapsedMs = performance.now() - t0;
@@ -94,53 +120,65 @@ async function measure(c: FloodContender, config: FloodConfig): Promise<FloodRes
   }
 }
 
+export function floodCaseName(variant: FloodVariant, messages = 100_000): string {
+  return `flood: ${messages.toLocaleString('en-US')} x ~1 KB notifications, handler awaits ~0.2 ms; receiver with ${variant.label}`;
+}
+
 export async function runFloodBench(options: FloodBenchOptions = {}): Promise<Row[]> {
   const quick = options.quick ?? false;
   const rounds = options.rounds ?? (quick ? 1 : 3);
+  const variants = quick ? VARIANTS.slice(0, 1) : VARIANTS;
   const config: FloodConfig = { expected: options.messages ?? 100_000, delayUs: 200, sampleMs: 5 };
-  const skipped: string[] = [];
   progress(
     `[flood] ${config.expected.toLocaleString('en-US')} x ~1 KB notifications, handler awaits ~${config.delayUs} us, ` +
-      `${rounds} round(s), receiver RSS sampled every ${config.sampleMs} ms`,
+      `${rounds} round(s), receiver RSS sampled every ${config.sampleMs} ms; receivers: ${variants.map((v) => v.label).join(', ')}`,
   );
+  const units = variants.flatMap((variant) =>
+    RECEIVERS.map((receiver) => ({ receiver, variant, name: `${receiver.name} [${variant.label}]` })),
+  );
+  const skipped: string[] = [];
   const results = await interleave(
-    CONTENDERS,
+    units,
     rounds,
-    async (c, round) => {
-      const r = await measure(c, config);
+    async ({ receiver, variant, name }, round) => {
+      const r = await measure(receiver, variant, config);
       progress(
-        `[flood] round ${round + 1}/${rounds} ${c.name}: idle RSS ${fmt(r.idleRss / MiB)} MiB, peak ${fmt(r.peakRss / MiB)} MiB ` +
+        `[flood] round ${round + 1}/${rounds} ${name}: idle RSS ${fmt(r.idleRss / MiB)} MiB, peak ${fmt(r.peakRss / MiB)} MiB ` +
           `(+${fmt((r.peakRss - r.idleRss) / MiB)}), peak heap ${fmt(r.peakHeap / MiB)} MiB, handled ${r.handled}, ` +
           `${fmt(r.elapsedMs)} ms (sender done at ${fmt(r.sendMs)} ms)`,
       );
       return r;
     },
-    (c, error) => {
-      const text = errorText(error).split('\n')[0];
-      skipped.push(`${c.name}: ${c.optional ? 'skipped, not available yet' : 'FAILED'} (${text})`);
-      progress(`[flood] ${c.name}: ${c.optional ? 'skipped' : 'FAILED'}: ${c.optional ? text : errorText(error)}`);
+    ({ name }, error) => {
+      skipped.push(`${name}: FAILED (${errorText(error).split('\n')[0]})`);
+      progress(`[flood] ${name}: FAILED: ${errorText(error)}`);
     },
   );
 
-  const caseName = `flood: ${config.expected.toLocaleString('en-US')} x ~1 KB notifications, handler awaits ~0.2 ms`;
-  const rows: Row[] = [];
-  const metrics: Array<[string, string, (r: FloodResult) => number, (c: FloodContender, rs: FloodResult[]) => string]> = [
-    ['peak RSS over idle', 'MiB', (r) => (r.peakRss - r.idleRss) / MiB, (c, rs) => {
+  type Metric = [string, string, (r: FloodResult) => number, (u: (typeof units)[number], rs: FloodResult[]) => string];
+  const metrics: Metric[] = [
+    ['peak RSS over idle', 'MiB', (r) => (r.peakRss - r.idleRss) / MiB, ({ receiver }, rs) => {
       const worst = Math.max(...rs.map((r) => (r.peakRss - r.idleRss) / MiB));
-      const budget = c.optional ? `; budget +${RSS_BUDGET_MIB} MiB: ${worst <= RSS_BUDGET_MIB ? 'ok' : 'OVER'}` : '';
-      return `idle ${fmt(Math.min(...rs.map((r) => r.idleRss / MiB)))} MiB${budget}`;
+      const budget = receiver.ours ? `; budget +${RSS_BUDGET_MIB} MiB: ${worst <= RSS_BUDGET_MIB ? 'ok' : 'OVER'}` : '';
+      return `idle ${fmt(median(rs.map((r) => r.idleRss / MiB)))} MiB, peak ${fmt(median(rs.map((r) => r.peakRss / MiB)))} MiB${budget}`;
     }],
-    ['peak RSS', 'MiB', (r) => r.peakRss / MiB, (_c, rs) => `sampled peak ${fmt(Math.max(...rs.map((r) => r.peakRssSampled / MiB)))} MiB`],
-    ['peak heapUsed', 'MiB', (r) => r.peakHeap / MiB, (_c, rs) => `idle ${fmt(Math.min(...rs.map((r) => r.idleHeap / MiB)))} MiB`],
-    ['time to handle all', 'ms', (r) => r.elapsedMs, (_c, rs) =>
+    ['peak heapUsed', 'MiB', (r) => r.peakHeap / MiB, (_u, rs) => `idle ${fmt(median(rs.map((r) => r.idleHeap / MiB)))} MiB`],
+    ['time to handle all', 'ms', (r) => r.elapsedMs, (_u, rs) =>
       `handled ${Math.min(...rs.map((r) => r.handled))}/${config.expected}; sender done ${fmt(median(rs.map((r) => r.sendMs)))} ms; ` +
       `peak handlers running ${Math.max(...rs.map((r) => r.peakRunning))}`],
   ];
-  for (const [metric, unit, pick, note] of metrics) {
-    for (const c of CONTENDERS) {
-      const rs = results.get(c.name) ?? [];
-      if (rs.length === 0) continue;
-      rows.push(makeRow({ suite: 'flood', case: caseName, contender: c.name, metric, unit, higherIsBetter: false, note: note(c, rs) }, rs.map(pick)));
+  const rows: Row[] = [];
+  for (const variant of variants) {
+    for (const [metric, unit, pick, note] of metrics) {
+      for (const unitOf of units.filter((u) => u.variant === variant)) {
+        const rs = results.get(unitOf.name) ?? [];
+        if (rs.length === 0) continue;
+        rows.push(makeRow(
+          { suite: 'flood', case: floodCaseName(variant, config.expected), contender: unitOf.receiver.name, metric, unit,
+            higherIsBetter: false, note: note(unitOf, rs) },
+          rs.map(pick),
+        ));
+      }
     }
   }
   for (const line of skipped) {
@@ -150,12 +188,7 @@ export async function runFloodBench(options: FloodBenchOptions = {}): Promise<Ro
   return rows;
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-export const FLOOD_REFS = ['vscode-jsonrpc'];
+export const FLOOD_REFS = ['vscode-jsonrpc', 'floor (no library, 32 handlers)'];
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);

@@ -128,7 +128,21 @@ export function fmt(value: number): string {
 
 export function fmtRatio(ratio: number): string {
   if (!Number.isFinite(ratio)) return '-';
-  return ratio >= 10 ? `${ratio.toFixed(0)}x` : ratio >= 1 ? `${ratio.toFixed(2)}x` : `${ratio.toFixed(2)}x`;
+  if (ratio >= 10) return `${ratio.toFixed(0)}x`;
+  if (ratio >= 0.1) return `${ratio.toFixed(2)}x`;
+  return `${ratio.toPrecision(2)}x`;
+}
+
+/**
+ * Ratios of two contenders' samples taken in the same round (a[i] / b[i]): rounds are interleaved,
+ * so the two figures of a round were measured minutes apart at most and share the machine's mood.
+ * Their median is steadier than the ratio of the two medians on a noisy machine.
+ */
+export function pairedRatios(a: readonly number[], b: readonly number[]): Summary {
+  const n = Math.min(a.length, b.length);
+  const ratios: number[] = [];
+  for (let i = 0; i < n; i++) ratios.push(a[i] / b[i]);
+  return summarize(ratios);
 }
 
 function pad(text: string, width: number, right: boolean): string {

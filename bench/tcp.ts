@@ -23,9 +23,9 @@ export const INFLIGHT = 256;
 
 function workload(quick: boolean): ClientWorkload {
   return quick
-    ? { inflight: INFLIGHT, warmupMs: 250, targetMs: 400, minRequests: 1000, maxRequests: 200_000,
+    ? { inflight: INFLIGHT, warmupMs: 400, maxWarmupMs: 1500, warmupSliceMs: 125, targetMs: 400, minRequests: 1000, maxRequests: 200_000,
         seqWarmup: 200, seqWarmupMs: 150, seqRequests: 2000, seqMaxMs: 400 }
-    : { inflight: INFLIGHT, warmupMs: 500, targetMs: 1000, minRequests: 2000, maxRequests: 500_000,
+    : { inflight: INFLIGHT, warmupMs: 1000, maxWarmupMs: 3000, warmupSliceMs: 250, targetMs: 1000, minRequests: 2000, maxRequests: 500_000,
         seqWarmup: 500, seqWarmupMs: 300, seqRequests: 5000, seqMaxMs: 1000 };
 }
 
@@ -59,7 +59,7 @@ export async function runTcpBench(options: TcpBenchOptions = {}): Promise<Row[]>
       const r = await measure(c, w);
       progress(
         `[tcp] round ${round + 1}/${rounds} ${c.label}: pipelined ${fmt(r.pipelined.reqPerSec)} req/s ` +
-          `(${r.pipelined.requests} req), sequential p50 ${fmt(r.sequential.p50Us)} us p99 ${fmt(r.sequential.p99Us)} us ` +
+          `(${r.pipelined.requests} req after ${fmt(r.pipelined.warmupMs)} ms warm-up), sequential p50 ${fmt(r.sequential.p50Us)} us p99 ${fmt(r.sequential.p99Us)} us ` +
           `(${r.sequential.requests} req)`,
       );
       return r;

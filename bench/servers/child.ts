@@ -13,8 +13,14 @@ import { percentileSorted } from '../harness.js';
 export interface ClientWorkload {
   /** Requests in flight in the pipelined phase. */
   inflight: number;
-  /** Pipelined warm-up duration; its rate sizes the measured run. */
+  /**
+   * Pipelined warm-up: slices of `warmupSliceMs` until two consecutive slices agree within 10% and
+   * the last is within 10% of the best so far (the JIT has settled; vscode-jsonrpc needs over a
+   * second), at least `warmupMs`, at most `maxWarmupMs`. The last slice's rate sizes the measured run.
+   */
   warmupMs: number;
+  maxWarmupMs: number;
+  warmupSliceMs: number;
   /** The measured pipelined run aims at this duration: N = warm-up rate x targetMs. */
   targetMs: number;
   minRequests: number;
@@ -29,7 +35,7 @@ export interface ClientWorkload {
 
 export interface ClientResult {
   type: 'result';
-  pipelined: { requests: number; elapsedMs: number; reqPerSec: number; warmupReqPerSec: number };
+  pipelined: { requests: number; elapsedMs: number; reqPerSec: number; warmupReqPerSec: number; warmupMs: number };
   sequential: { requests: number; p50Us: number; p99Us: number; meanUs: number };
 }
 
@@ -77,11 +83,26 @@ async function sequential(client: RpcClient, count: number, maxMs: number): Prom
 async function runClient(id: string, port: number, w: ClientWorkload): Promise<ClientResult> {
   const contender = await loadContender(id);
   const client = await contender.connect(port);
-  // Pipelined: warm up for warmupMs, size the run from the warm-up rate, measure.
-  let t0 = now();
-  const warmed = await pipelined(client, w.inflight, Number.MAX_SAFE_INTEGER, t0 + w.warmupMs);
-  const warmupRate = (warmed * 1000) / (now() - t0);
+  // Pipelined: warm up until the rate settles, size the run from the warm-up rate, measure.
+  const warmStart = now();
+  let warmupRate = 0;
+  let previous = 0;
+  let best = 0;
+  for (;;) {
+    const s0 = now();
+    const done = await pipelined(client, w.inflight, Number.MAX_SAFE_INTEGER, s0 + w.warmupSliceMs);
+    previous = warmupRate;
+    warmupRate = (done * 1000) / (now() - s0);
+    if (process.env.BENCH_DEBUG) process.stderr.write(`warm-up slice ${warmupRate.toFixed(0)} req/s\n`);
+    const elapsed = now() - warmStart;
+    best = Math.max(best, warmupRate);
+    const settled =
+      previous > 0 && Math.abs(warmupRate - previous) <= 0.1 * Math.max(warmupRate, previous) && warmupRate >= 0.9 * best;
+    if (elapsed >= w.maxWarmupMs || (elapsed >= w.warmupMs && settled)) break;
+  }
+  let t0: number;
   const n = Math.max(w.minRequests, Math.min(w.maxRequests, Math.round((warmupRate * w.targetMs) / 1000)));
+  const warmupEnd = now();
   t0 = now();
   await pipelined(client, w.inflight, n);
   const elapsedMs = now() - t0;
@@ -91,7 +112,7 @@ async function runClient(id: string, port: number, w: ClientWorkload): Promise<C
   await client.close();
   return {
     type: 'result',
-    pipelined: { requests: n, elapsedMs, reqPerSec: (n * 1000) / elapsedMs, warmupReqPerSec: warmupRate },
+    pipelined: { requests: n, elapsedMs, reqPerSec: (n * 1000) / elapsedMs, warmupReqPerSec: warmupRate, warmupMs: warmupEnd - warmStart },
     sequential: {
       requests: latencies.length,
       p50Us: percentileSorted(latencies, 50),

@@ -15,7 +15,9 @@
 import net from 'node:net';
 import { listen } from './contender.js';
 import { delayMicros } from './delay.js';
-import { framingOf, loadOurs } from './ours.js';
+import { readLines } from './newline.js';
+
+const FLOOR_CONCURRENCY = 32;
 
 export interface FloodConfig {
   expected: number;
@@ -47,27 +49,51 @@ export interface FloodDone {
 }
 
 type Handler = (params: unknown) => Promise<void>;
-type Attach = (socket: net.Socket, handler: Handler) => void;
 
-async function receiver(id: string): Promise<Attach> {
+/** Starts the receiver for contender `id`: listens, calls onConnection once connected. Returns the port. */
+async function startReceiver(id: string, handler: Handler, onConnection: () => void): Promise<number> {
   if (id === 'vscode-jsonrpc') {
     const rpc = await import('vscode-jsonrpc/node');
-    return (socket, handler) => {
+    const server = net.createServer((socket) => {
+      onConnection();
+      socket.on('error', () => undefined);
       const connection = rpc.createMessageConnection(
         new rpc.SocketMessageReader(socket),
         new rpc.SocketMessageWriter(socket),
       );
       connection.onNotification('log', handler);
       connection.listen();
-    };
+    });
+    return listen(server, 0);
+  }
+  if (id === 'floor-newline') {
+    // No library: newline split + JSON.parse, at most FLOOR_CONCURRENCY handlers at once, the
+    // socket paused while lines wait. The least memory a JS receiver of this flood can use.
+    const server = net.createServer((socket) => {
+      onConnection();
+      socket.on('error', () => undefined);
+      const waiting: string[] = [];
+      let running = 0;
+      const pump = () => {
+        while (running < FLOOR_CONCURRENCY && waiting.length > 0) {
+          const message = JSON.parse(waiting.shift()!) as { params: unknown };
+          running++;
+          void handler(message.params).then(done);
+        }
+        if (waiting.length > 0) socket.pause();
+        else socket.resume();
+      };
+      const done = () => {
+        running--;
+        pump();
+      };
+      readLines(socket, (line) => waiting.push(line), pump);
+    });
+    return listen(server, 0);
   }
   if (id.startsWith('ours-')) {
-    const ours = await loadOurs();
-    const framing = framingOf(id);
-    return (socket, handler) => {
-      const dispatcher = new ours.Dispatcher({ log: handler });
-      ours.connect(socket, { framing, dispatcher });
-    };
+    const ours = await import('./ours.js');
+    return (await ours.listenFloodReceiver(id, handler, onConnection)).port;
   }
   throw new Error(`no flood receiver for ${id}`);
 }
@@ -76,7 +102,6 @@ async function main(): Promise<void> {
   const [id, json] = process.argv.slice(2);
   const config = JSON.parse(json) as FloodConfig;
   const send = (message: object) => process.send!(message);
-  const attach = await receiver(id);
 
   let handled = 0;
   let peakRssSampled = 0;
@@ -91,12 +116,10 @@ async function main(): Promise<void> {
     if (m.heapUsed > peakHeap) peakHeap = m.heapUsed;
   };
 
-  const server = net.createServer((socket) => {
+  const onConnection = () => {
     connectedAt = performance.now();
     sampler = setInterval(sample, config.sampleMs);
-    socket.on('error', () => undefined);
-    attach(socket, handler);
-  });
+  };
 
   let idleRss = 0;
   let idleHeap = 0;
@@ -120,7 +143,7 @@ async function main(): Promise<void> {
     }
   };
 
-  const port = await listen(server, 0);
+  const port = await startReceiver(id, handler, onConnection);
   const gc = (globalThis as { gc?: () => void }).gc;
   for (let i = 0; i < 3; i++) {
     gc?.();
