@@ -35,22 +35,21 @@ function usage(message?: string): never {
 
 function parseArgs(argv: string[]): Args {
   const args: Args = { quick: false, only: [...PARTS] };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const next = () => argv[++i] ?? usage(`${arg} needs a value`);
+  // Accept both "--flag value" and "--flag=value".
+  const tokens = argv.flatMap((a) => (a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a]));
+  for (let i = 0; i < tokens.length; i++) {
+    const arg = tokens[i];
+    const next = () => tokens[++i] ?? usage(`${arg} needs a value`);
     if (arg === '--quick') args.quick = true;
     else if (arg === '--only') {
       const parts = next().split(',');
-      for (const p of parts) if (!PARTS.includes(p as Part)) usage(`unknown part '${p}'`);
+      for (const p of parts) if (!PARTS.includes(p as Part)) usage(`unknown part '${p}' (framing, tcp or flood)`);
       args.only = parts as Part[];
-    } else if (arg.startsWith('--only=')) {
-      argv.splice(i + 1, 0, arg.slice(7));
-      args.only = [];
-      i--;
-      argv[i + 1] = '--only';
     } else if (arg === '--json') args.json = next();
-    else if (arg === '--rounds') args.rounds = Number(next());
-    else if (arg === '--help' || arg === '-h') usage();
+    else if (arg === '--rounds') {
+      args.rounds = Number(next());
+      if (!Number.isInteger(args.rounds) || args.rounds < 1) usage('--rounds needs a positive integer');
+    } else if (arg === '--help' || arg === '-h') usage();
     else usage(`unknown option ${arg}`);
   }
   return args;
