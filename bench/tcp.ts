@@ -24,9 +24,9 @@ export const INFLIGHT = 256;
 function workload(quick: boolean): ClientWorkload {
   return quick
     ? { inflight: INFLIGHT, warmupMs: 400, maxWarmupMs: 1500, warmupSliceMs: 125, targetMs: 400, minRequests: 1000, maxRequests: 200_000,
-        seqWarmup: 200, seqWarmupMs: 150, seqRequests: 2000, seqMaxMs: 400 }
+        seqWarmupMs: 300, seqMaxWarmupMs: 1000, seqWarmupSliceMs: 100, seqRequests: 2000, seqMaxMs: 400 }
     : { inflight: INFLIGHT, warmupMs: 1000, maxWarmupMs: 3000, warmupSliceMs: 250, targetMs: 1000, minRequests: 2000, maxRequests: 500_000,
-        seqWarmup: 500, seqWarmupMs: 300, seqRequests: 5000, seqMaxMs: 1000 };
+        seqWarmupMs: 500, seqMaxWarmupMs: 2000, seqWarmupSliceMs: 250, seqRequests: 5000, seqMaxMs: 1000 };
 }
 
 async function measure(info: ContenderInfo, w: ClientWorkload): Promise<ClientResult> {
@@ -46,7 +46,7 @@ async function measure(info: ContenderInfo, w: ClientWorkload): Promise<ClientRe
 
 export async function runTcpBench(options: TcpBenchOptions = {}): Promise<Row[]> {
   const quick = options.quick ?? false;
-  const rounds = options.rounds ?? (quick ? 2 : 5);
+  const rounds = options.rounds ?? (quick ? 2 : 4);
   const w = workload(quick);
   const contenders = TCP_CONTENDERS.filter((c) => !options.contenders || options.contenders.includes(c.id));
   const named = contenders.map((c) => ({ ...c, name: c.label }));
@@ -60,7 +60,7 @@ export async function runTcpBench(options: TcpBenchOptions = {}): Promise<Row[]>
       progress(
         `[tcp] round ${round + 1}/${rounds} ${c.label}: pipelined ${fmt(r.pipelined.reqPerSec)} req/s ` +
           `(${r.pipelined.requests} req after ${fmt(r.pipelined.warmupMs)} ms warm-up), sequential p50 ${fmt(r.sequential.p50Us)} us p99 ${fmt(r.sequential.p99Us)} us ` +
-          `(${r.sequential.requests} req)`,
+          `(${r.sequential.requests} req after ${fmt(r.sequential.warmupMs)} ms warm-up)`,
       );
       return r;
     },

@@ -25,9 +25,15 @@ export interface ClientWorkload {
   targetMs: number;
   minRequests: number;
   maxRequests: number;
-  /** Sequential (one at a time) warm-up, bounded by count and by time. */
-  seqWarmup: number;
+  /**
+   * Sequential (one at a time) warm-up: slices of `seqWarmupSliceMs` until two consecutive slices'
+   * median latencies agree within 10% and the last is within 10% of the lowest so far, at least
+   * `seqWarmupMs`, at most `seqMaxWarmupMs` (the one-at-a-time path keeps improving for over a
+   * second in some libraries, after the pipelined phase).
+   */
   seqWarmupMs: number;
+  seqMaxWarmupMs: number;
+  seqWarmupSliceMs: number;
   /** Sequential measurement, bounded by count and by time (Nagle can make a request take ~40-90 ms). */
   seqRequests: number;
   seqMaxMs: number;
@@ -36,7 +42,7 @@ export interface ClientWorkload {
 export interface ClientResult {
   type: 'result';
   pipelined: { requests: number; elapsedMs: number; reqPerSec: number; warmupReqPerSec: number; warmupMs: number };
-  sequential: { requests: number; p50Us: number; p99Us: number; meanUs: number };
+  sequential: { requests: number; p50Us: number; p99Us: number; meanUs: number; warmupMs: number };
 }
 
 const now = () => Number(process.hrtime.bigint()) / 1e6; // ms
@@ -106,8 +112,22 @@ async function runClient(id: string, port: number, w: ClientWorkload): Promise<C
   t0 = now();
   await pipelined(client, w.inflight, n);
   const elapsedMs = now() - t0;
-  // Sequential: warm up, then one request at a time.
-  await sequential(client, w.seqWarmup, w.seqWarmupMs);
+  // Sequential: warm up until the median latency settles, then one request at a time.
+  const seqStart = now();
+  let lowest = Infinity;
+  let last = 0;
+  for (;;) {
+    const slice = await sequential(client, Number.MAX_SAFE_INTEGER, w.seqWarmupSliceMs);
+    const m = percentileSorted(slice.sort((a, b) => a - b), 50);
+    const prev = last;
+    last = m;
+    lowest = Math.min(lowest, m);
+    const elapsed = now() - seqStart;
+    const settled = prev > 0 && Math.abs(m - prev) <= 0.1 * Math.max(m, prev) && m <= 1.1 * lowest;
+    if (process.env.BENCH_DEBUG) process.stderr.write(`seq warm-up slice p50 ${m.toFixed(1)} us\n`);
+    if (elapsed >= w.seqMaxWarmupMs || (elapsed >= w.seqWarmupMs && settled)) break;
+  }
+  const seqWarmupMs = now() - seqStart;
   const latencies = (await sequential(client, w.seqRequests, w.seqMaxMs)).sort((a, b) => a - b);
   await client.close();
   return {
@@ -118,6 +138,7 @@ async function runClient(id: string, port: number, w: ClientWorkload): Promise<C
       p50Us: percentileSorted(latencies, 50),
       p99Us: percentileSorted(latencies, 99),
       meanUs: latencies.reduce((s, x) => s + x, 0) / latencies.length,
+      warmupMs: seqWarmupMs,
     },
   };
 }
