@@ -177,7 +177,7 @@ export function printTable(title: string, rows: readonly Row[], options: TableOp
   const better = rows[0].higherIsBetter ? 'higher is better' : 'lower is better';
   process.stdout.write(`\n${title} — ${rows[0].metric}, ${unit} (${better})\n`);
   const refs = (options.refs ?? []).filter((r) => rows.some((row) => row.contender === r));
-  const header = ['contender', `median ${unit}`, 'min..max', ...refs.map((r) => `vs ${r}`), 'rounds', 'note'];
+  const header = ['contender', `median ${unit}`, 'min..max', ...refs.map((r) => `vs ${shortName(r)}`), 'rounds', 'note'];
   const body = rows.map((row) => [
     row.contender,
     fmt(row.median),
@@ -189,6 +189,13 @@ export function printTable(title: string, rows: readonly Row[], options: TableOp
   const right = new Set([1, 2, ...refs.map((_, i) => 3 + i), 3 + refs.length]);
   printGrid(header, body, right);
   if (options.matrix && rows.length > 1) printRatioMatrix(rows);
+}
+
+/** A long contender name cut at its first ':' or ' (' for a column header ("ceiling: JSON.parse on ..." -> "ceiling"). */
+function shortName(name: string): string {
+  if (name.length <= 24) return name;
+  const cut = name.search(/:| \(/);
+  return cut > 0 ? name.slice(0, cut) : name;
 }
 
 /** Prints "row / column" for every pair of contenders in a table. */

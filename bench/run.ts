@@ -160,6 +160,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const rows: Row[] = [];
   const notes: string[] = [];
+  let framingOther: unknown[] = [];
   progress(`jsonrpc-wire bench: ${args.only.join(', ')}${args.quick ? ' (quick)' : ''}; Node ${process.version}`);
 
   for (const part of args.only) {
@@ -168,6 +169,7 @@ async function main(): Promise<void> {
       if (part === 'framing') {
         const { rows: framingRows, other } = await runFraming(args.quick);
         printRows(framingRows, { refs: framingRefs(framingRows) });
+        framingOther = other;
         if (other.length > 0) {
           process.stdout.write('\n[framing]\n');
           console.table(other);
@@ -204,6 +206,7 @@ async function main(): Promise<void> {
   if (args.json) {
     writeJson(args.json, rows, {
       quick: args.quick, parts: args.only, commit: gitCommit(), seconds, targets: checks, notes,
+      ...(framingOther.length > 0 ? { framingOther } : {}),
     });
     progress(`wrote ${args.json}`);
   }
