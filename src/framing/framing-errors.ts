@@ -67,13 +67,14 @@ export function truncatedError(framing: FramingName, bufferedBytes: number, wher
   );
 }
 
-/** Quotes the first bytes of something unexpected, printable ASCII as is and the rest escaped. */
+/** Quotes the first bytes of something unexpected: printable ASCII as is, the rest escaped as in JSON. */
 export function quoteBytes(bytes: Uint8Array, max = 64): string {
   let out = '';
   const n = Math.min(bytes.length, max);
   for (let i = 0; i < n; i++) {
     const b = bytes[i];
-    if (b >= 0x20 && b < 0x7f && b !== 0x5c) out += String.fromCharCode(b);
+    if (b >= 0x20 && b < 0x7f && b !== 0x5c && b !== 0x22) out += String.fromCharCode(b);
+    else if (b === 0x22) out += '\\"';
     else if (b === 0x0a) out += '\\n';
     else if (b === 0x0d) out += '\\r';
     else if (b === 0x09) out += '\\t';

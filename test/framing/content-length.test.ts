@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { ContentLengthFramer } from '../../src/framing/index.js';
+import { concat, cutAt, cutEvery, cutFractions, errors, feed, summary, toCuts, utf8 } from './helpers.js';
+
+const msg = (body: string, header = `Content-Length: ${utf8(body).length}\r\n`) => utf8(`${header}\r\n${body}`);
+
+/** Runs `stream` whole, in 3-byte and in 1-byte chunks; asserts the same summary each time. */
+function expectEverywhere(stream: Uint8Array, expected: string[], max?: number): ReturnType<typeof feed> {
+  let first: ReturnType<typeof feed> | undefined;
+  for (const size of [stream.length, 3, 1]) {
+    const events = feed(new ContentLengthFramer({ maxMessageBytes: max }), cutEvery(stream, Math.max(1, size)));
+    assert.deepEqual(summary(events), expected, `chunks of ${size}`);
+    first ??= events;
+  }
+  return first!;
+}
+
+describe('content-length framer', () => {
+  it('reads header names case-insensitively, ignores unknown headers, accepts utf-8 and utf8', () => {
+    const stream = concat([
+      msg('{"a":1}', 'content-length: 7\r\n'),
+      msg('{"b":2}', 'CONTENT-LENGTH:7\r\nX-Custom: whatever\r\n'),
+      msg('{"c":3}', 'Content-Type: application/vscode-jsonrpc; charset=utf-8\r\nContent-Length: 7\r\n'),
+      msg('{"d":4}', 'Content-Length: 7\r\ncontent-type: application/vscode-jsonrpc; charset="UTF8"\r\n'),
+    ]);
+    expectEverywhere(stream, ['{"a":1}', '{"b":2}', '{"c":3}', '{"d":4}']);
+  });
+
+  it('Content-Length counts bytes: encode writes the byte length of a non-ASCII body', () => {
+    const framer = new ContentLengthFramer();
+    const json = '{"text":"héllo wörld 😀"}';
+    const bytes = framer.encode(json);
+    const header = `Content-Length: ${utf8(json).length}\r\n\r\n`;
+    assert.notEqual(utf8(json).length, json.length);
+    assert.deepEqual(bytes, concat([utf8(header), utf8(json)]));
+    expectEverywhere(concat([bytes, bytes]), [json, json]);
+  });
+
+  it('tolerates blank lines between messages; an empty body is an empty frame', () => {
+    expectEverywhere(concat([msg('{}'), utf8('\r\n\n'), msg(''), msg('[]')]), ['{}', '', '[]']);
+  });
+
+  it('a missing Content-Length is reported and the framer resyncs at the next header', () => {
+    const events = expectEverywhere(concat([msg('{"lost":1}', 'Content-Type: application/json\r\n'), msg('{"ok":2}')]), [
+      '!missing-content-length',
+      '{"ok":2}',
+    ]);
+    assert.match(errors(events)[0].error.message, /without a Content-Length/);
+  });
+
+  it('negative and non-numeric Content-Length are reported, and later messages still parse', () => {
+    for (const [value, pattern] of [['-5', /Negative Content-Length "-5"/], ['abc', /Invalid Content-Length "abc"/], ['1.5', /Invalid/], ['', /Invalid/], ['99999999999999999999', /Invalid/]] as const) {
+      const events = expectEverywhere(concat([msg('{"x":1}', `Content-Length: ${value}\r\n`), msg('{"ok":2}')]), [
+        '!invalid-content-length',
+        '{"ok":2}',
+      ]);
+      assert.match(errors(events)[0].error.message, pattern);
+    }
+  });
+
+  it('a duplicate Content-Length is reported; agreeing values skip the body exactly', () => {
+    const body = '{"content-length":1}'; // would fool a resync, so it must be skipped by length
+    const events = expectEverywhere(
+      concat([msg(body, `Content-Length: 20\r\ncontent-length: 20\r\n`), msg('{"ok":2}')]),
+      ['!duplicate-content-length', '{"ok":2}'],
+    );
+    assert.match(errors(events)[0].error.message, /2 Content-Length headers \(20, 20\)/);
+    expectEverywhere(concat([msg('{"x":1}', 'Content-Length: 7\r\nContent-Length: 9\r\n'), msg('{"ok":2}')]), [
+      '!duplicate-content-length',
+      '{"ok":2}',
+    ]);
+  });
+
+  it('rejects another charset with a clear error and skips that body', () => {
+    const events = expectEverywhere(
+      concat([msg('{"a":1}', 'Content-Length: 7\r\nContent-Type: application/json; charset=latin1\r\n'), msg('{"ok":2}')]),
+      ['!unsupported-charset', '{"ok":2}'],
+    );
+    assert.match(errors(events)[0].error.message, /charset "latin1" is not supported/);
+  });
+
+  it('a header block that never ends within 8 KiB is reported, and the framer recovers', () => {
+    const endless = utf8(`Content-Length: 2\r\nX-Long: ${'y'.repeat(9000)}`);
+    const framer = new ContentLengthFramer();
+    const events = [];
+    for (const chunk of cutEvery(endless, 1000)) {
+      events.push(...framer.push(chunk));
+      assert.ok(framer.bufferedBytes <= 8 * 1024);
+    }
+    events.push(...framer.push(concat([utf8('\r\n\r\n{}'), msg('{"ok":2}')])), ...framer.end());
+    assert.deepEqual(summary(events), ['!header-too-long', '{"ok":2}']);
+    assert.match(errors(events)[0].error.message, /within 8192 bytes/);
+  });
+
+  it('garbage before a header quotes its first bytes, blames stdout, and resyncs at the next header', () => {
+    const stream = concat([msg('{"a":1}'), utf8('Server started on port 8080\n'), msg('{"b":2}'), utf8('\u0001\u00ff{}'), msg('[3]')]);
+    const events = expectEverywhere(stream, ['{"a":1}', '!garbage', '{"b":2}', '!garbage', '[3]']);
+    // Garbage that ends in a prefix of the header's name, right before the header.
+    expectEverywhere(concat([utf8('oops: panic\nc'), msg('{}'), utf8('x content-'), msg('[]')]), ['!garbage', '{}', '!garbage', '[]']);
+    const [first, second] = errors(events);
+    assert.match(first.error.message, /"Server started on port 8080\\n"/);
+    assert.match(first.error.message, /outside the JSON-RPC channel, e\.g\. console\.log/);
+    assert.match(second.error.message, /"\\x01\\xc3\\xbf\{\}"/);
+    assert.deepEqual(first.fatal, false);
+  });
+
+  it('long garbage is reported once, with its first 64 bytes, before the stream ends', () => {
+    const framer = new ContentLengthFramer();
+    const events = framer.push(utf8('log line '.repeat(20)));
+    assert.equal(events.length, 1); // not deferred to end(): the user sees it while it happens
+    assert.match((events[0] as { error: Error }).error.message, /"log line log line .{40,}\.\.\."/);
+    events.push(...framer.push(msg('{}')), ...framer.end());
+    assert.deepEqual(summary(events), ['!garbage', '{}']);
+  });
+
+  it('invalid UTF-8 in a body costs that message only', () => {
+    const bad = new Uint8Array([0x22, 0xff, 0x22]);
+    const stream = concat([msg('{"a":1}'), utf8('Content-Length: 3\r\n\r\n'), bad, msg('{"b":"ü"}')]);
+    expectEverywhere(stream, ['{"a":1}', '!invalid-utf8', '{"b":"ü"}']);
+  });
+
+  it('an oversized body is reported at its header, skipped as it arrives without buffering', () => {
+    const framer = new ContentLengthFramer({ maxMessageBytes: 1000 });
+    const big = msg(`"${'x'.repeat(9998)}"`);
+    const events = [];
+    const chunks = cutEvery(big, 100);
+    events.push(...framer.push(chunks[0]));
+    assert.deepEqual(summary(events), ['!oversized']);
+    for (const chunk of chunks.slice(1)) {
+      assert.deepEqual(framer.push(chunk), []);
+      assert.equal(framer.bufferedBytes, 0);
+    }
+    events.push(...framer.push(msg('{"after":1}')), ...framer.end());
+    assert.deepEqual(summary(events), ['!oversized', '{"after":1}']);
+    assert.match(errors(events)[0].error.message, /10000 bytes exceeds maxMessageBytes \(1000\)/);
+  });
+
+  it('a body held across chunks never exceeds the bound', () => {
+    const framer = new ContentLengthFramer({ maxMessageBytes: 1000 });
+    const body = `"${'é'.repeat(499)}"`; // exactly 1000 bytes
+    const events = [];
+    for (const chunk of cutEvery(msg(body), 7)) {
+      events.push(...framer.push(chunk));
+      assert.ok(framer.bufferedBytes <= 1000 + 64);
+    }
+    assert.deepEqual(summary(events), [body]);
+  });
+
+  it('end() inside a header or a body reports a truncated stream', () => {
+    const framer = new ContentLengthFramer();
+    assert.deepEqual(summary([...framer.push(utf8('Content-Len')), ...framer.end()]), ['!truncated']);
+    const events = [...framer.push(utf8('Content-Length: 10\r\n\r\n{"a"')), ...framer.end()];
+    assert.deepEqual(summary(events), ['!truncated']);
+    assert.match(errors(events)[0].error.message, /inside a body of 10 bytes.*4 bytes of it were dropped/);
+    assert.deepEqual(framer.end(), []);
+  });
+
+  it('errors, too, come out the same wherever the chunks are cut', () => {
+    const segment = fc.oneof(
+      fc.constant(msg('{"a":"é😀"}')),
+      fc.constant(msg('[1]', 'content-type: x; charset=utf8\r\nCONTENT-LENGTH: 3\r\n')),
+      fc.constant(msg(`"${'x'.repeat(80)}"`)), // oversized
+      fc.constant(msg('{}', 'Content-Length: -2\r\n')),
+      fc.constant(msg('{}', 'Content-Type: a; charset=ascii\r\nContent-Length: 2\r\n')),
+      fc.constant(utf8('console.log output\n')),
+      fc.constant(utf8('Content-Length: 2\r\n\r\n\xff\xfe'.replace(/[\xff\xfe]/g, 'x'))),
+      fc.constant(concat([utf8('Content-Length: 2\r\n\r\n'), new Uint8Array([0xc3, 0x28])])),
+      fc.constant(utf8('\r\n')),
+    );
+    fc.assert(
+      fc.property(fc.array(segment, { maxLength: 10 }), cutFractions, (segments, fractions) => {
+        const stream = concat(segments);
+        const whole = summary(feed(new ContentLengthFramer({ maxMessageBytes: 64 }), [stream]));
+        const cut = summary(feed(new ContentLengthFramer({ maxMessageBytes: 64 }), cutAt(stream, toCuts(fractions, stream.length))));
+        assert.deepEqual(cut, whole);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,112 @@
+/** Shared tools for the framing tests: feeding streams in chunks, summarising output, arbitraries. */
+import fc from 'fast-check';
+import type { FrameEvent, Framer } from '../../src/framing/index.js';
+
+export const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+export function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Cuts `bytes` at the given positions (any order, duplicates and out-of-range ones ignored). */
+export function cutAt(bytes: Uint8Array, cuts: readonly number[]): Uint8Array[] {
+  const points = [...new Set(cuts.filter((c) => c > 0 && c < bytes.length))].sort((a, b) => a - b);
+  const chunks: Uint8Array[] = [];
+  let from = 0;
+  for (const p of points) {
+    chunks.push(bytes.slice(from, p));
+    from = p;
+  }
+  chunks.push(bytes.slice(from));
+  return chunks;
+}
+
+/** Cuts `bytes` into chunks of `size` bytes. */
+export function cutEvery(bytes: Uint8Array, size: number): Uint8Array[] {
+  const chunks: Uint8Array[] = [];
+  for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.slice(i, i + size));
+  return chunks;
+}
+
+/** Pushes every chunk, then ends the stream; returns all events in order. */
+export function feed(framer: Framer, chunks: readonly Uint8Array[]): FrameEvent[] {
+  const events: FrameEvent[] = [];
+  for (const chunk of chunks) events.push(...framer.push(chunk));
+  events.push(...framer.end());
+  return events;
+}
+
+/** Events as comparable strings: a frame's text, or `!problem` for an error (never fatal here). */
+export function summary(events: readonly FrameEvent[]): string[] {
+  return events.map((e) => {
+    if (e.kind === 'frame') return e.text;
+    assertFramingError(e);
+    return `!${(e.error.data as { problem: string }).problem}`;
+  });
+}
+
+export function frames(events: readonly FrameEvent[]): string[] {
+  return events.filter((e) => e.kind === 'frame').map((e) => (e as { text: string }).text);
+}
+
+export function errors(events: readonly FrameEvent[]): Array<Extract<FrameEvent, { kind: 'error' }>> {
+  return events.filter((e): e is Extract<FrameEvent, { kind: 'error' }> => e.kind === 'error');
+}
+
+/** Every framing error is a -32700 with a message and `data.framing` / `data.problem`. */
+export function assertFramingError(e: Extract<FrameEvent, { kind: 'error' }>): void {
+  const data = e.error.data as { framing?: unknown; problem?: unknown } | undefined;
+  if (e.error.code !== -32700 || typeof data?.problem !== 'string' || typeof data.framing !== 'string') {
+    throw new Error(`not a framing error: ${e.error.code} ${e.error.message} ${JSON.stringify(data)}`);
+  }
+  if (e.error.message.length < 20) throw new Error(`unhelpful message: ${e.error.message}`);
+}
+
+/** Strings that stress framing: quotes, backslashes, line ends, braces, headers, non-ASCII. */
+const nasty = fc.constantFrom(
+  '"', '\\', '\\"', '\n', '\r\n', '\r', '{', '}', '[', ']', 'Content-Length: 5\r\n\r\n',
+  'é', '€', '😀', '\u2028', '\u0000', ' ', 'a', 'ab', '\uFEFF',
+);
+const text = fc.oneof(
+  fc.string({ unit: 'grapheme', maxLength: 20 }),
+  fc.string({ unit: 'binary', maxLength: 20 }),
+  fc.array(nasty, { maxLength: 12 }).map((parts) => parts.join('')),
+);
+
+/** A JSON-RPC-ish message as compact JSON text (an object, sometimes a batch array). */
+export const messageJson: fc.Arbitrary<string> = fc
+  .oneof(
+    fc.record({
+      jsonrpc: fc.constant('2.0'),
+      id: fc.oneof(fc.integer(), text),
+      method: text,
+      params: fc.oneof(fc.array(fc.oneof(text, fc.double(), fc.integer(), fc.boolean(), fc.constant(null)), { maxLength: 5 }), fc.dictionary(text, text, { maxKeys: 4 })),
+    }),
+    fc.record({ jsonrpc: fc.constant('2.0'), id: fc.integer(), result: fc.jsonValue({ maxDepth: 3 }) }),
+    fc.array(fc.record({ jsonrpc: fc.constant('2.0'), method: text }), { minLength: 1, maxLength: 3 }),
+  )
+  .map((value) => JSON.stringify(value));
+
+/** Cut positions, as fractions of the stream's length (the length is not known in advance). */
+export const cutFractions = fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 30 });
+
+export function toCuts(fractions: readonly number[], length: number): number[] {
+  return fractions.map((f) => Math.floor(f * length));
+}
+
+/** Median wall time of `runs` calls, in ms (for ratios between sizes, never absolute bounds). */
+export function timeMedian(runs: number, fn: () => void): number {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    fn();
+    times.push(performance.now() - t);
+  }
+  return times.sort((a, b) => a - b)[runs >> 1];
+}
