@@ -73,7 +73,10 @@ export interface ConnectOptions<L extends MethodTable<L> = UntypedMethods> exten
    * Without one every request is answered -32601.
    */
   dispatcher?: Dispatcher<L, ConnectionContext> | Dispatcher<L, DispatchContext>;
-  /** The largest incoming message in bytes; larger ones are answered -32600. Default 64 MiB. */
+  /**
+   * The largest incoming message in bytes; a larger one is discarded as it arrives (never buffered)
+   * and answered with -32700 (`data.problem: 'oversized'`). Default 64 MiB.
+   */
   maxMessageBytes?: number;
   /** Handlers that may run at once; reading pauses while this many run. Default 32. */
   maxConcurrentHandlers?: number;
@@ -108,7 +111,7 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
-/** One call of an outgoing batch; a notification unless `notification` is false... see `batch()`. */
+/** One call of an outgoing batch (see `batch()`). */
 export interface BatchEntry {
   method: string;
   params?: JsonRpcParams;
@@ -331,6 +334,10 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
   batch(entries: readonly BatchEntry[], options: RequestOptions = {}): Promise<unknown>[] {
     const refusal = this.refuseRequest();
     if (refusal !== undefined) return entries.map(() => rejectedHandled(refusal));
+    const signal = options.signal;
+    if (signal !== undefined && signal.aborted) {
+      return entries.map((entry) => rejectedHandled(new RequestAbortedError(entry.method, signal.reason)));
+    }
     let ids: number[];
     let bytes: Uint8Array;
     try {
@@ -597,7 +604,9 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
       this.start(task);
       return;
     }
-    if (queued >= this.maxQueued) {
+    // The bound matters only while reading on for responses (the deadlock rule); otherwise the
+    // queue only ever holds what one parser slice yielded, which is bounded by SLICE_BYTES.
+    if (queued >= this.maxQueued && this.pending.size > 0) {
       this.refuse(task);
       return;
     }

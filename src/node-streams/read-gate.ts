@@ -12,6 +12,8 @@
  *    request is answered at once with -32001 (JsonRpcServerOverloadedError, safe to retry) and a
  *    notification is dropped and reported (it has no way to be answered). Responses, `$/cancelRequest`
  *    and `$/progress` for a registered token are never queued: they are handled as they are parsed.
+ *    Outside this rule the queue never holds more than one parser slice's messages: the input is
+ *    fed to the parser 16 KiB at a time, and only while the queue is empty.
  * 2. Otherwise read only when ready to handle what is read: fewer than `maxConcurrentHandlers`
  *    handlers running, nothing queued, no sequential handler holding the line, and the outgoing
  *    stream not over its high-water mark (`write()` returned false and `'drain'` has not come).

@@ -238,6 +238,31 @@ describe('requests and notifications', () => {
     await r.done();
   });
 
+  it('answers a message over maxMessageBytes with -32700 and carries on', async () => {
+    const r = await rawPair({ dispatcher: serverDispatcher(), maxMessageBytes: 200 });
+    r.raw.write(`{"jsonrpc":"2.0","id":1,"method":"echo","params":{"text":"${'x'.repeat(5000)}"}}\n`);
+    r.raw.write('{"jsonrpc":"2.0","id":2,"method":"add","params":[1,1]}\n');
+    await waitFor(() => r.lines().length === 2, 2000, 'two answers');
+    const [oversized, ok] = r.lines();
+    assert.equal((oversized!.error as { code: number }).code, -32700);
+    assert.equal((oversized!.error as { data: { problem: string } }).data.problem, 'oversized');
+    assert.deepEqual(ok, { jsonrpc: '2.0', id: 2, result: 2 });
+    await r.done();
+  });
+
+  it('an already-aborted signal fails a whole batch without sending it', async () => {
+    const r = await rawPair();
+    const controller = new AbortController();
+    controller.abort();
+    const results = await Promise.allSettled(
+      r.connection.batch([{ method: 'a' }, { method: 'b', notification: true }], { signal: controller.signal }),
+    );
+    assert.ok(results.every((s) => s.status === 'rejected' && s.reason instanceof RequestAbortedError));
+    await delay(30);
+    assert.equal(r.text(), '');
+    await r.done();
+  });
+
   it('delivers $/progress to onProgress listeners', async () => {
     const { a, b, cleanup } = await socketPair();
     const dispatcher = new Dispatcher<{ work(p: { token: string }): string }, ConnectionContext>().add(
