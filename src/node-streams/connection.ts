@@ -295,9 +295,9 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
    *   already-aborted signal never sends the request;
    * - `ConnectionClosedError` when the connection is or becomes closed before the response.
    */
-  request<K extends keyof R & string>(method: K, ...args: RequestArgs<R, K>): Promise<RequestResult<R, K>> {
-    const params = args[0] as JsonRpcParams | undefined;
-    const options = args[1];
+  request<K extends keyof R & string>(method: K, ...args: RequestArgs<R, K>): Promise<RequestResult<R, K>>;
+  // (Named parameters in the implementation: a rest parameter would allocate an array per call.)
+  request(method: string, params?: JsonRpcParams, options?: RequestOptions): Promise<unknown> {
     const refusal = this.refuseRequest();
     if (refusal !== undefined) return Promise.reject(refusal);
     const signal = options?.signal;
@@ -311,8 +311,8 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
     } catch (err) {
       return Promise.reject(err); // params with no JSON form (BigInt, a cycle)
     }
-    return new Promise<RequestResult<R, K>>((resolve, reject) => {
-      this.pending.add(id, method, resolve as (value: unknown) => void, reject, options?.timeoutMs, signal);
+    return new Promise<unknown>((resolve, reject) => {
+      this.pending.add(id, method, resolve, reject, options?.timeoutMs, signal);
       this.writer.push(bytes);
       this.pendingChanged();
     });
@@ -323,8 +323,9 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
    * stream is over its high-water mark, so awaiting each call paces a flood); rejects with
    * `ConnectionClosedError` when the connection is closed. Ignoring the promise is safe.
    */
-  notify<K extends keyof R & string>(method: K, ...args: NotifyArgs<R, K>): Promise<void> {
-    return this.sendNotification(method, args[0] as JsonRpcParams | undefined);
+  notify<K extends keyof R & string>(method: K, ...args: NotifyArgs<R, K>): Promise<void>;
+  notify(method: string, params?: JsonRpcParams): Promise<void> {
+    return this.sendNotification(method, params);
   }
 
   /**
