@@ -5,18 +5,22 @@
  * Tiny pieces are the exception: a peer that writes a byte at a time would otherwise leave one
  * Uint8Array object per byte in the list (far more memory than the bytes themselves), and a short
  * tail cut from a large chunk would keep that whole chunk alive. So pieces below COPY_BELOW bytes
- * are copied into a block of BLOCK_BYTES; larger pieces are kept by reference. Every byte is copied
- * at most twice (into a block, then into the frame), which keeps the total linear.
+ * are copied into a block; larger pieces are kept by reference. Blocks start small (most partial
+ * frames are a few hundred bytes) and double up to MAX_BLOCK_BYTES, so a frame fed a byte at a
+ * time fills O(log n + n / 64 KiB) blocks. Every byte is copied at most twice (into a block, then
+ * into the frame), which keeps the total linear.
  */
 
 const COPY_BELOW = 4096;
-const BLOCK_BYTES = 64 * 1024;
+const FIRST_BLOCK_BYTES = 1024;
+const MAX_BLOCK_BYTES = 64 * 1024;
 
 export class ChunkList {
   private pieces: Uint8Array[] = [];
   /** The block small pieces are copied into, and how much of it is used. */
   private block: Uint8Array | null = null;
   private blockUsed = 0;
+  private nextBlockBytes = FIRST_BLOCK_BYTES;
   private total = 0;
 
   /** Bytes held. */
@@ -36,7 +40,9 @@ export class ChunkList {
     }
     if (this.block === null || this.blockUsed + n > this.block.length) {
       this.sealBlock();
-      this.block = new Uint8Array(BLOCK_BYTES);
+      const size = Math.max(this.nextBlockBytes, n);
+      this.nextBlockBytes = Math.min(size * 2, MAX_BLOCK_BYTES);
+      this.block = new Uint8Array(size);
     }
     this.block.set(bytes, this.blockUsed);
     this.blockUsed += n;
@@ -44,7 +50,8 @@ export class ChunkList {
 
   /**
    * The frame's bytes as one array, after which the list is empty. With one piece held, that piece
-   * is returned as is; otherwise the pieces are copied once into an array of the exact size.
+   * is returned as is; otherwise the pieces are copied once into an array of the exact size. The
+   * array is the caller's: the list never writes to it again.
    */
   take(): Uint8Array {
     this.sealBlock();
@@ -60,15 +67,19 @@ export class ChunkList {
         at += piece.length;
       }
     }
-    this.clear();
+    // The unused rest of the block stays for the next frame: writing there never touches the
+    // bytes just returned, and it saves an allocation per frame when frames straddle small chunks.
+    this.pieces = [];
+    this.total = 0;
     return out;
   }
 
-  /** Drops everything held (an oversized frame, a reset). */
+  /** Drops everything held, block included (an oversized frame, a reset). */
   clear(): void {
     this.pieces = [];
     this.block = null;
     this.blockUsed = 0;
+    this.nextBlockBytes = FIRST_BLOCK_BYTES;
     this.total = 0;
   }
 

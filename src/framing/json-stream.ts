@@ -21,10 +21,12 @@
  *   have gone by, or the stream ends), so it comes out the same wherever chunks are cut.
  * - `truncated` (from end()): the stream ended inside a value.
  *
- * Implementation choice (see bench/framing.ts for the numbers): this hand-written byte scanner
- * runs ~10x faster than stream-json's tokenizer + assembler on the same bytes, because it hands each
- * complete value to JSON.parse instead of building it token by token. Inside strings it jumps from
- * quote to quote with the native indexOf; outside them it looks at each byte in a tight loop.
+ * Implementation choice (numbers in src/framing/README.md): a hand-written byte scanner that hands
+ * each complete value to JSON.parse, many times faster than stream-json's tokenizer + Assembler
+ * (which builds each value token by token in JavaScript). The scanner is one tight loop over the
+ * bytes with an inner loop for string content; measured against jumping between quotes with
+ * indexOf and against scanning a decoded string with charCodeAt, it was the fastest of the three
+ * (~500 MB/s on ~200-byte messages, ~700 MB/s on 1 MB ones, where JSON.parse does ~100-150 MB/s).
  */
 import { ChunkList } from './chunk-list.js';
 import { framingError, oversizedError, quoteBytes, resolveMaxMessageBytes, truncatedError } from './framing-errors.js';
@@ -39,6 +41,22 @@ const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
+
+/**
+ * Skips string content from `i` to the closing quote and returns its position; or returns the
+ * chunk's length if the string goes on, or the length + 1 if the chunk ends on a backslash (so the
+ * next chunk's first byte is escaped). A plain loop: measured faster than jumping from quote to
+ * quote with indexOf, whose per-call cost outweighs the bytes it skips in typical short strings.
+ */
+function skipStringBody(chunk: Uint8Array, i: number): number {
+  const n = chunk.length;
+  for (; i < n; i++) {
+    const c = chunk[i];
+    if (c === QUOTE) return i;
+    if (c === BACKSLASH) i++;
+  }
+  return i;
+}
 
 /** JSON whitespace, allowed between values. */
 function isWhitespace(b: number): boolean {
@@ -146,64 +164,36 @@ export class JsonStreamFramer implements Framer {
    */
   private scanValue(chunk: Uint8Array, pos: number): number {
     const n = chunk.length;
-    let depth = this.depth;
     let i = pos;
     if (this.inString) {
-      i = this.skipString(chunk, i);
-      if (i === -1) return -1;
+      i = skipStringBody(chunk, this.escapePending ? i + 1 : i);
+      if (i >= n) return this.stopInString(i, this.depth, n);
+      this.inString = false;
+      i++;
     }
+    let depth = this.depth;
     for (; i < n; i++) {
       const b = chunk[i];
       if (b === QUOTE) {
-        i = this.skipString(chunk, i + 1);
-        if (i === -1) {
-          this.depth = depth;
-          return -1;
-        }
-        i--; // the loop's i++ steps past the closing quote
+        i = skipStringBody(chunk, i + 1);
+        if (i >= n) return this.stopInString(i, depth, n);
       } else if (b === OPEN_BRACE || b === OPEN_BRACKET) {
         depth++;
-      } else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) {
-        if (--depth === 0) {
-          this.depth = 0;
-          return i + 1;
-        }
+      } else if ((b === CLOSE_BRACE || b === CLOSE_BRACKET) && --depth === 0) {
+        this.depth = 0;
+        return i + 1;
       }
     }
     this.depth = depth;
     return -1;
   }
 
-  /**
-   * Skips the rest of a string whose opening quote is before `pos`. Returns the position after its
-   * closing quote, or -1 (with inString and escapePending set) if the string goes on past the chunk.
-   */
-  private skipString(chunk: Uint8Array, pos: number): number {
-    const n = chunk.length;
-    let i = pos;
-    if (this.escapePending) {
-      this.escapePending = false;
-      i++;
-    }
-    for (;;) {
-      const quote = i < n ? chunk.indexOf(QUOTE, i) : -1;
-      // A quote is escaped when an odd number of backslashes precedes it. The run of backslashes
-      // cannot reach back before `i`: `i` is just after a quote, after the escaped byte carried
-      // over from the last chunk, or at the chunk's start with no escape pending.
-      const stop = quote === -1 ? n : quote;
-      let backslashes = 0;
-      while (stop - backslashes - 1 >= i && chunk[stop - backslashes - 1] === BACKSLASH) backslashes++;
-      if (quote === -1) {
-        this.inString = true;
-        this.escapePending = (backslashes & 1) === 1;
-        return -1;
-      }
-      if ((backslashes & 1) === 0) {
-        this.inString = false;
-        return quote + 1;
-      }
-      i = quote + 1;
-    }
+  /** The chunk ended inside a string; `end` (from skipStringBody) tells whether on a backslash. */
+  private stopInString(end: number, depth: number, n: number): -1 {
+    this.depth = depth;
+    this.inString = true;
+    this.escapePending = end > n;
+    return -1;
   }
 
   /** The value ends at `end` in this chunk. */

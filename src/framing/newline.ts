@@ -15,7 +15,8 @@
  * How it stays fast: for each chunk, the bytes from the first to the last `\n` hold whole lines
  * only, so they are decoded in one call and the string is split on '\n' (0x0A never occurs inside
  * a multi-byte UTF-8 sequence, so byte and string line ends agree). Only the line that straddles
- * chunks is decoded on its own, after its pieces are joined once.
+ * chunks is decoded on its own, after its pieces are joined once; when the chunk that ends it is
+ * small, that chunk's other lines are joined to it too, for one decode call per chunk.
  */
 import { ChunkList } from './chunk-list.js';
 import { oversizedError, invalidUtf8Error, resolveMaxMessageBytes, truncatedError } from './framing-errors.js';
@@ -23,6 +24,8 @@ import type { FrameEvent, Framer, FramerOptions } from './types.js';
 import { createUtf8Decoder, tryDecode } from './utf8.js';
 
 const LF = 0x0a;
+/** Below this many bytes, a chunk's lines are copied behind a held line start (see push). */
+const COPY_LINES_BELOW = 4096;
 
 export class NewlineFramer implements Framer {
   readonly name = 'newline' as const;
@@ -49,9 +52,16 @@ export class NewlineFramer implements Framer {
       this.keepPartial(chunk, events);
       return events;
     }
-    this.finishPartialLine(chunk.subarray(0, firstLf), events);
     const lastLf = chunk.lastIndexOf(LF);
-    if (lastLf > firstLf) this.splitWholeLines(chunk.subarray(firstLf + 1, lastLf + 1), events);
+    if (this.partial.byteLength > 0 && lastLf < COPY_LINES_BELOW) {
+      // A small chunk after a held line start: copying its lines behind that start (cheap at this
+      // size) makes them all one region, decoded in one call instead of two.
+      this.partial.push(chunk.subarray(0, lastLf + 1));
+      this.splitWholeLines(this.partial.take(), events);
+    } else {
+      this.finishPartialLine(chunk.subarray(0, firstLf), events);
+      if (lastLf > firstLf) this.splitWholeLines(chunk.subarray(firstLf + 1, lastLf + 1), events);
+    }
     this.keepPartial(chunk.subarray(lastLf + 1), events);
     return events;
   }

@@ -1,0 +1,276 @@
+/**
+ * Framing + parse throughput: our three framers against JSON.parse on pre-split strings (the
+ * limit: no framer can beat it) and against the libraries that do the same job.
+ *
+ *   node --expose-gc dist/bench/framing.js [--quick]
+ *
+ * Every contender turns the same bytes (the same messages, framed per its framing, cut into the
+ * same chunks) into parsed messages: ours with push() + parseMessage() per frame (JSON.parse plus
+ * JSON-RPC validation, as the peer does), the others with their own parse. Rounds are interleaved
+ * across contenders and warmed up; figures are medians with the min..max spread.
+ *
+ * Contenders: split2 + JSON.parse and stream-json's JSONL parser (newline bytes, driven through
+ * their Node streams as they are used); stream-json's tokenizer + Assembler with jsonStreaming
+ * (concatenated bytes, driven synchronously: its best case); vscode-jsonrpc's
+ * StreamMessageReader (its ReadableStreamMessageReader over a Node stream) fed through a PassThrough (content-length bytes).
+ */
+import { PassThrough } from 'node:stream';
+import { pathToFileURL } from 'node:url';
+import split2 from 'split2';
+import jsonlParser from 'stream-json/jsonl/parser.js';
+import { jsonParser } from 'stream-json/core/parser.js';
+import Assembler from 'stream-json/core/assembler.js';
+import { StreamMessageReader } from 'vscode-jsonrpc/node';
+import {
+  ContentLengthFramer,
+  createFramer,
+  JsonStreamFramer,
+  NewlineFramer,
+  type FrameEvent,
+  type FramingName,
+} from '../src/framing/index.js';
+import { parseMessage } from '../src/parser/messages.js';
+import { interleave, makeRow, printRows, progress, type Row } from './harness.js';
+import {
+  concatBytes,
+  fixedChunks,
+  lspMessages,
+  megabyteMessages,
+  randomChunks,
+  unicodeMessages,
+} from './framing-workloads.js';
+
+/** One figure: a contender in a case. Also a harness Row (suite 'framing'), so bench/run.ts prints it. */
+export interface FramingBenchRow extends Row {
+  /** Messages per second (for the byte-at-a-time cases: 1000 / ms). */
+  msgsPerSec: number;
+  /** msgsPerSec divided by that of JSON.parse on pre-split strings in the same case. */
+  ratio: number;
+}
+
+export const LIMIT = 'JSON.parse pre-split (limit)';
+const OURS = (framing: FramingName) => `jsonrpc-wire ${framing}`;
+
+interface Workload {
+  name: string;
+  messages: string[];
+  /** The stream in each framing, cut into chunks. */
+  chunks: Record<FramingName, Uint8Array[]>;
+}
+
+interface Contender {
+  name: string;
+  /** Parses the whole workload; resolves with the number of messages seen. */
+  run(w: Workload): number | Promise<number>;
+}
+
+function makeWorkload(name: string, messages: string[], cut: (bytes: Uint8Array) => Uint8Array[]): Workload {
+  const chunks = {} as Record<FramingName, Uint8Array[]>;
+  for (const framing of ['newline', 'content-length', 'json-stream'] as const) {
+    const framer = createFramer(framing);
+    chunks[framing] = cut(concatBytes(messages.map((m) => framer.encode(m))));
+  }
+  return { name, messages, chunks };
+}
+
+/*
+ * Our contenders, one loop per framer class. A single shared loop would see all three classes at
+ * its push() call site and go megamorphic, which costs ~30% here and never happens in a peer (one
+ * framer per connection), so the loop is written out three times.
+ */
+function countFrames(event: FrameEvent): number {
+  if (event.kind !== 'frame') throw event.error;
+  if (parseMessage(event.text).kind === 'invalid') throw new Error('invalid message');
+  return 1;
+}
+
+const OUR_CONTENDERS: Contender[] = [
+  {
+    name: OURS('newline'),
+    run(w) {
+      const framer = new NewlineFramer();
+      let n = 0;
+      for (const chunk of w.chunks.newline) for (const e of framer.push(chunk)) n += countFrames(e);
+      framer.end();
+      return n;
+    },
+  },
+  {
+    name: OURS('content-length'),
+    run(w) {
+      const framer = new ContentLengthFramer();
+      let n = 0;
+      for (const chunk of w.chunks['content-length']) for (const e of framer.push(chunk)) n += countFrames(e);
+      framer.end();
+      return n;
+    },
+  },
+  {
+    name: OURS('json-stream'),
+    run(w) {
+      const framer = new JsonStreamFramer();
+      let n = 0;
+      for (const chunk of w.chunks['json-stream']) for (const e of framer.push(chunk)) n += countFrames(e);
+      framer.end();
+      return n;
+    },
+  },
+];
+
+/** Writes every chunk into a Node stream and counts what comes out until it ends. */
+function throughStream(stream: NodeJS.ReadWriteStream, chunks: readonly Uint8Array[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let n = 0;
+    stream.on('data', () => n++);
+    stream.on('end', () => resolve(n));
+    stream.on('error', reject);
+    for (const chunk of chunks) stream.write(chunk);
+    stream.end();
+  });
+}
+
+const CONTENDERS: Contender[] = [
+  {
+    name: LIMIT,
+    run(w) {
+      let n = 0;
+      for (const m of w.messages) if (JSON.parse(m) !== null) n++;
+      return n;
+    },
+  },
+  {
+    name: 'parseMessage pre-split',
+    run(w) {
+      let n = 0;
+      for (const m of w.messages) if (parseMessage(m).kind !== 'invalid') n++;
+      return n;
+    },
+  },
+  ...OUR_CONTENDERS,
+  { name: 'split2 + JSON.parse', run: (w) => throughStream(split2(JSON.parse), w.chunks.newline) },
+  { name: 'stream-json JSONL', run: (w) => throughStream(jsonlParser.asStream(), w.chunks.newline) },
+  {
+    name: 'stream-json concatenated',
+    run(w) {
+      const tokenize = jsonParser({ jsonStreaming: true });
+      const assembler = new Assembler();
+      const decoder = new TextDecoder();
+      let n = 0;
+      const consume = (out: unknown) => {
+        const tokens = (out as { values?: Parameters<Assembler['consume']>[0][] }).values;
+        if (tokens === undefined) return;
+        for (const token of tokens) {
+          assembler.consume(token);
+          if (assembler.done) n++;
+        }
+      };
+      for (const chunk of w.chunks['json-stream']) consume(tokenize(decoder.decode(chunk, { stream: true })));
+      return n;
+    },
+  },
+  {
+    name: 'vscode-jsonrpc reader',
+    run(w) {
+      return new Promise<number>((resolve) => {
+        const input = new PassThrough();
+        const reader = new StreamMessageReader(input);
+        let n = 0;
+        reader.listen(() => {
+          if (++n === w.messages.length) {
+            reader.dispose();
+            resolve(n);
+          }
+        });
+        for (const chunk of w.chunks['content-length']) input.write(chunk);
+      });
+    },
+  },
+];
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+async function throughputCase(w: Workload, rounds: number): Promise<FramingBenchRow[]> {
+  progress(`[framing] ${w.name}: ${w.messages.length} messages, ${w.chunks.newline.length} chunks`);
+  for (const c of CONTENDERS) {
+    const n = await c.run(w); // warm-up, and a check that every contender sees every message
+    if (n !== w.messages.length) throw new Error(`${c.name} saw ${n} of ${w.messages.length} messages`);
+  }
+  const results = await interleave(CONTENDERS, rounds, async (c) => {
+    gc?.();
+    const t = performance.now();
+    await c.run(w);
+    return w.messages.length / ((performance.now() - t) / 1000);
+  });
+  return toRows(w.name, 'msgs/s', 'msgs/s', true, results, (v) => v);
+}
+
+function toRows(
+  caseName: string,
+  metric: string,
+  unit: string,
+  higherIsBetter: boolean,
+  results: Map<string, number[]>,
+  toMsgsPerSec: (value: number) => number,
+): FramingBenchRow[] {
+  const rows = [...results].map(([contender, samples]) =>
+    makeRow({ suite: 'framing', case: caseName, contender, metric, unit, higherIsBetter }, samples),
+  );
+  const limit = rows.find((r) => r.contender === LIMIT);
+  return rows.map((r) => {
+    const msgsPerSec = toMsgsPerSec(r.median);
+    const ratio = limit ? msgsPerSec / toMsgsPerSec(limit.median) : NaN;
+    return { ...r, msgsPerSec, ratio, note: `${ratio.toFixed(3)}x limit` };
+  });
+}
+
+/** One message of `megabytes` MB pushed one byte per call; wall time in ms. */
+async function byteAtATimeCase(megabytes: number, rounds: number): Promise<FramingBenchRow[]> {
+  const json = JSON.stringify({ jsonrpc: '2.0', method: 'textDocument/didOpen', params: { text: 'x\\"y'.repeat(Math.round((megabytes * 1e6) / 5)) } });
+  const name = `one ${megabytes} MB message, 1-byte chunks`;
+  progress(`[framing] ${name}`);
+  const contenders: Array<{ name: string; run(): void }> = [
+    { name: LIMIT, run: () => void JSON.parse(json) },
+    ...(['newline', 'content-length', 'json-stream'] as const).map((framing) => {
+      const bytes = createFramer(framing).encode(json);
+      return {
+        name: OURS(framing),
+        run() {
+          const framer = createFramer(framing);
+          let n = 0;
+          for (let i = 0; i < bytes.length; i++) {
+            for (const e of framer.push(bytes.subarray(i, i + 1))) if (e.kind === 'frame' && parseMessage(e.text).kind !== 'invalid') n++;
+          }
+          if (n !== 1) throw new Error(`${framing}: ${n} messages`);
+        },
+      };
+    }),
+  ];
+  const results = await interleave(contenders, rounds, async (c) => {
+    gc?.();
+    const t = performance.now();
+    c.run();
+    return performance.now() - t;
+  });
+  return toRows(name, 'time', 'ms', false, results, (ms) => 1000 / ms);
+}
+
+export async function runFramingBench(options: { quick?: boolean } = {}): Promise<FramingBenchRow[]> {
+  const quick = options.quick === true;
+  const rounds = quick ? 3 : 7;
+  const rows: FramingBenchRow[] = [];
+  const lsp = lspMessages(quick ? 4000 : 10000);
+  rows.push(...(await throughputCase(makeWorkload('~200 B LSP messages, 64 KiB chunks', lsp, (b) => fixedChunks(b, 65536)), rounds)));
+  rows.push(...(await throughputCase(makeWorkload('~200 B LSP messages, random 1..512 B chunks', lsp, (b) => randomChunks(b, 1, 512)), rounds)));
+  rows.push(...(await throughputCase(makeWorkload('~2 KB unicode messages, 64 KiB chunks', unicodeMessages(quick ? 500 : 1500), (b) => fixedChunks(b, 65536)), rounds)));
+  rows.push(...(await throughputCase(makeWorkload('~1 MB messages, 64 KiB chunks', megabyteMessages(quick ? 2 : 4), (b) => fixedChunks(b, 65536)), quick ? 3 : 5)));
+  rows.push(...(await byteAtATimeCase(2.5, quick ? 1 : 3)));
+  rows.push(...(await byteAtATimeCase(10, quick ? 1 : 3)));
+  return rows;
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const started = performance.now();
+  const rows = await runFramingBench({ quick: process.argv.includes('--quick') });
+  printRows(rows, { refs: [LIMIT] });
+  progress(`[framing] done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
