@@ -4,6 +4,10 @@ import { PassThrough } from 'node:stream';
 
 import type { StreamPair } from '../../src/node-streams/index.js';
 
+// The fixture scripts in test/fixtures run only when this is set (children inherit it), so a test
+// runner that picks them up as test files does not hang on them.
+process.env.JSONRPC_WIRE_FIXTURE = '1';
+
 /** Two connected TCP sockets on 127.0.0.1 (a real kernel socket pair, with real back pressure). */
 export async function socketPair(): Promise<{ a: net.Socket; b: net.Socket; cleanup: () => void }> {
   const server = net.createServer();
