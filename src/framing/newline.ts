@@ -21,7 +21,7 @@
 import { ChunkList } from './chunk-list.js';
 import { oversizedError, invalidUtf8Error, resolveMaxMessageBytes, truncatedError } from './framing-errors.js';
 import type { FrameEvent, Framer, FramerOptions } from './types.js';
-import { createUtf8Decoder, tryDecode } from './utf8.js';
+import { Utf8Decoder } from './utf8.js';
 
 const LF = 0x0a;
 /** Below this many bytes, a chunk's lines are copied behind a held line start (see push). */
@@ -30,7 +30,7 @@ const COPY_LINES_BELOW = 4096;
 export class NewlineFramer implements Framer {
   readonly name = 'newline' as const;
   private readonly maxMessageBytes: number;
-  private readonly decoder = createUtf8Decoder();
+  private readonly decoder = new Utf8Decoder();
   private readonly encoder = new TextEncoder();
   /** The start of the current line, cut off by the end of an earlier chunk. */
   private readonly partial = new ChunkList();
@@ -71,7 +71,7 @@ export class NewlineFramer implements Framer {
     const events: FrameEvent[] = [];
     if (this.skipping) {
       events.push(truncatedError(this.name, 0, 'inside an oversized line that was being skipped'));
-    } else if (held > 0 && !isBlank(tryDecode(this.decoder, this.partial.take()) ?? 'x')) {
+    } else if (held > 0 && !isBlank(this.decoder.decode(this.partial.take()) ?? 'x')) {
       events.push(truncatedError(this.name, held, 'inside a line (no final \\n)'));
     }
     this.partial.clear();
@@ -113,14 +113,14 @@ export class NewlineFramer implements Framer {
     }
     this.partial.push(head);
     const bytes = this.partial.take();
-    const text = tryDecode(this.decoder, bytes);
+    const text = this.decoder.decode(bytes);
     if (text === null) events.push(invalidUtf8Error(this.name, bytes.length));
     else pushLine(text, events);
   }
 
   /** `region` holds whole lines, each ended by `\n`. */
   private splitWholeLines(region: Uint8Array, events: FrameEvent[]): void {
-    const text = tryDecode(this.decoder, region);
+    const text = this.decoder.decode(region);
     if (text === null) {
       this.splitLinesOneByOne(region, events);
       return;
@@ -158,7 +158,7 @@ export class NewlineFramer implements Framer {
       if (size > this.maxMessageBytes) {
         events.push(oversizedError(this.name, this.maxMessageBytes, size));
       } else {
-        const text = tryDecode(this.decoder, region.subarray(start, end));
+        const text = this.decoder.decode(region.subarray(start, end));
         if (text === null) events.push(invalidUtf8Error(this.name, size));
         else pushLine(text, events);
       }
