@@ -75,6 +75,10 @@ export function spawnConnection<R extends MethodTable<R> = UntypedMethods, L ext
   });
 
   let captured = '';
+  // Resolves when the child's stderr has been read to its end, so the tail quoted in an exit
+  // message is complete.
+  const stderrDone =
+    child.stderr === null ? Promise.resolve() : new Promise<void>((resolve) => child.stderr!.once('close', () => resolve()));
   if (child.stderr !== null) {
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (text: string) => {
@@ -115,7 +119,7 @@ export function spawnConnection<R extends MethodTable<R> = UntypedMethods, L ext
 
   const connection = connect<R, L>({ readable: child.stdout!, writable: child.stdin! }, {
     ...options,
-    [kDescribeEnd]: () => exited.then(describe),
+    [kDescribeEnd]: () => Promise.all([exited, stderrDone]).then(describe),
   } as ConnectOptions<L>);
 
   // The child is gone: whatever the pipes still say, nothing more will be answered.

@@ -223,6 +223,7 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
   private kickScheduled = false;
   private inputEnded = false;
   private inputFinished = false;
+  private streamFailed = false;
   private state: 'open' | 'draining' | 'closed' = 'open';
   private closeReason: ConnectionClosedError | undefined;
   private resolveClosed!: (reason: ConnectionClosedError) => void;
@@ -828,7 +829,7 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
 
   private refuseRequest(): ConnectionClosedError | undefined {
     if (this.state === 'open') {
-      if (this.writable.writableEnded || this.writable.destroyed) {
+      if (this.streamFailed || this.writable.writableEnded || this.writable.destroyed) {
         return new ConnectionClosedError('Cannot send: the stream has already ended or was destroyed');
       }
       return undefined;
@@ -863,22 +864,29 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
     if (this.inputFinished) return;
     this.inputFinished = true;
     const cut = this.peer.end().length > 0;
-    const describeEnd = this.describeEnd;
     const base = cut
       ? 'The remote side closed the connection in the middle of a message'
       : 'The remote side closed the connection';
+    this.withEndDetail(base, (message) => this.drain(new ConnectionClosedError(message)));
+  }
+
+  /**
+   * Calls `then` with `base`, extended by what the transport can say about the remote end (a child's
+   * exit status) when it can: that is waited for up to a second.
+   */
+  private withEndDetail(base: string, then: (message: string) => void): void {
+    const describeEnd = this.describeEnd;
     if (describeEnd === undefined) {
-      this.drain(new ConnectionClosedError(base));
+      then(base);
       return;
     }
-    // A transport can say more (a child's exit status); wait for it a little.
     let timer: ReturnType<typeof setTimeout> | undefined;
     const fallback = new Promise<undefined>((resolve) => {
       timer = setTimeout(resolve, 1000, undefined);
     });
     Promise.race([describeEnd().catch(() => undefined), fallback]).then((detail) => {
       clearTimeout(timer);
-      this.drain(new ConnectionClosedError(detail === undefined ? base : `${base}: ${detail}`));
+      then(detail === undefined ? base : `${base}: ${detail}`);
     });
   }
 
@@ -902,13 +910,19 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
   }
 
   private readonly onStreamError = (err: Error): void => {
-    if (this.state !== 'closed') this.emit('error', err);
+    if (this.state === 'closed' || this.streamFailed) return;
+    this.streamFailed = true;
+    this.emit('error', err);
     const detail = (err as NodeJS.ErrnoException).code ?? err.message;
-    this.shutdown(new ConnectionClosedError(`The connection was lost: ${detail}`, { cause: err }), false);
+    // Nothing more can be written; a child's EPIPE is explained by its exit status when known.
+    this.writer.fail(new ConnectionClosedError(`The connection was lost (${detail})`, { cause: err }));
+    this.withEndDetail(`The connection was lost (${detail})`, (message) =>
+      this.shutdown(new ConnectionClosedError(message, { cause: err }), false),
+    );
   };
 
   private readonly onReadableClose = (): void => {
-    if (this.state === 'closed') return;
+    if (this.state === 'closed' || this.streamFailed) return; // a failure closes it with its reason
     if (this.inputEnded) {
       // Ended normally; a duplex closing also means nothing more can be written.
       if (this.writable === (this.readable as unknown)) this.afterWritableGone();
@@ -920,7 +934,7 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
   private readonly onWritableClose = (): void => this.afterWritableGone();
 
   private afterWritableGone(): void {
-    if (this.state === 'closed') return;
+    if (this.state === 'closed' || this.streamFailed) return;
     const reason = this.closeReason ?? new ConnectionClosedError('The stream was closed; nothing more can be written');
     this.shutdown(reason, false);
   }

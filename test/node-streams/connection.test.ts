@@ -454,7 +454,7 @@ describe('closing', () => {
       a.destroy(new Error('boom'));
       await assert.rejects(request, (err: unknown) => {
         assert.ok(err instanceof ConnectionClosedError);
-        assert.match(err.message, /lost: boom/);
+        assert.match(err.message, /lost \(boom\)/);
         assert.equal((err.cause as Error).message, 'boom');
         return true;
       });
