@@ -47,18 +47,19 @@ export class NewlineFramer implements Framer {
 
   push(chunk: Uint8Array): FrameEvent[] {
     const events: FrameEvent[] = [];
-    const firstLf = chunk.indexOf(LF);
-    if (firstLf === -1) {
+    // The last `\n` first: the small-chunk path below needs no other (indexOf costs ~90 ns a call).
+    const lastLf = chunk.lastIndexOf(LF);
+    if (lastLf === -1) {
       this.keepPartial(chunk, events);
       return events;
     }
-    const lastLf = chunk.lastIndexOf(LF);
     if (this.partial.byteLength > 0 && lastLf < COPY_LINES_BELOW) {
       // A small chunk after a held line start: copying its lines behind that start (cheap at this
       // size) makes them all one region, decoded in one call instead of two.
       this.partial.push(chunk.subarray(0, lastLf + 1));
       this.splitWholeLines(this.partial.take(), events);
     } else {
+      const firstLf = chunk.indexOf(LF);
       this.finishPartialLine(chunk.subarray(0, firstLf), events);
       if (lastLf > firstLf) this.splitWholeLines(chunk.subarray(firstLf + 1, lastLf + 1), events);
     }
