@@ -23,7 +23,10 @@
  * - `garbage`: bytes that cannot be a header (a line without a colon, a name with a space, a bare
  *   `\n`): usually a stray console.log on a language server's stdout. The error quotes the first
  *   64 bytes and is emitted when the next header is found (or 64 more bytes have gone by, or the
- *   stream ends), so one burst of garbage yields one error wherever the chunks were cut.
+ *   stream ends), so one burst of garbage yields one error wherever the chunks were cut. A line
+ *   that is a valid `Name: value\r\n` header (`DEBUG: x`) is an unknown header, ignored as LSP
+ *   says. Output with no line end run into a header's name (`readyContent-Length: 2`) is
+ *   reported as garbage, and that header is used when the block has no real Content-Length.
  * - `truncated` (from end()): the stream ended inside a header block or a body.
  *
  * How it stays fast: a header written exactly as `Content-Length: N\r\n\r\n` (what nearly every
@@ -96,6 +99,8 @@ export class ContentLengthFramer implements Framer {
   private colonAt = 0;
   private lengthValues: string[] = [];
   private charset: string | null = null;
+  /** The first line's name was stray output glued onto `Content-Length` (see readHeaderLine). */
+  private glued: { prefix: Uint8Array; value: string } | null = null;
 
   // The body being read.
   private bodyLength = 0;
@@ -257,12 +262,24 @@ export class ContentLengthFramer implements Framer {
     const value = latin1(this.header.subarray(colon + 1, end)).trim();
     if (name === 'content-length') this.lengthValues.push(value);
     else if (name === 'content-type') this.charset = charsetOf(value);
+    else if (start === 0 && name.endsWith('content-length')) {
+      // Output without a line end or a colon (`process.stdout.write('ready')`) run into the next
+      // header: `readyContent-Length: 2`. A name of token characters, so a valid unknown header;
+      // endHeaderBlock uses it only if the block has no real Content-Length.
+      const prefixEnd = colon - RESYNC_PATTERN.length;
+      this.glued = { prefix: this.header.slice(start, prefixEnd), value };
+    }
   }
 
   private endHeaderBlock(events: FrameEvent[]): void {
-    const values = this.lengthValues;
     const charset = this.charset;
+    const glued = this.glued;
+    let values = this.lengthValues;
     this.resetHeader();
+    if (values.length === 0 && glued !== null) {
+      this.report(events, this.garbageBeforeHeader(glued.prefix));
+      values = [glued.value];
+    }
     if (values.length === 0) {
       this.report(
         events,
@@ -330,6 +347,7 @@ export class ContentLengthFramer implements Framer {
     this.lineStart = 0;
     this.lengthValues = [];
     this.charset = null;
+    this.glued = null;
   }
 
   // ---- Body ---------------------------------------------------------------------------------
@@ -435,17 +453,25 @@ export class ContentLengthFramer implements Framer {
 
   private garbageError(garbageBytes: number): FrameEvent {
     const preview = quoteBytes(this.preview.subarray(0, Math.min(this.previewLength, garbageBytes)));
-    const more = garbageBytes > PREVIEW_BYTES ? '...' : '';
-    return framingError(
-      this.name,
-      'garbage',
-      `Unexpected bytes where a Content-Length header should start: "${preview}${more}". ` +
-        'Something wrote to stdout outside the JSON-RPC channel, e.g. console.log ' +
-        '(a language server must log to stderr or through the protocol). ' +
-        'Skipping to the next Content-Length header.',
-      { preview: preview + more },
-    );
+    return garbageError(preview + (garbageBytes > PREVIEW_BYTES ? '...' : ''));
   }
+
+  /** Stray output that ran into the header name after it (see readHeaderLine). */
+  private garbageBeforeHeader(prefix: Uint8Array): FrameEvent {
+    return garbageError(quoteBytes(prefix, PREVIEW_BYTES), 'The Content-Length header right after it was used.');
+  }
+}
+
+function garbageError(preview: string, then = 'Skipping to the next Content-Length header.'): FrameEvent {
+  return framingError(
+    'content-length',
+    'garbage',
+    `Unexpected bytes where a Content-Length header should start: "${preview}". ` +
+      'Something wrote to stdout outside the JSON-RPC channel, e.g. console.log ' +
+      '(a language server must log to stderr or through the protocol). ' +
+      then,
+    { preview },
+  );
 }
 
 /** The text of a header's bytes (all below 0x80 here: the state machine admits nothing else). */

@@ -106,6 +106,30 @@ describe('content-length framer', () => {
     assert.deepEqual(first.fatal, false);
   });
 
+  it('a stray line with a colon is an unknown header (LSP ignores those); one without a colon is garbage', () => {
+    // `DEBUG: x\r\n` is a valid `Name: value` header: ignored, as LSP requires.
+    expectEverywhere(concat([utf8('DEBUG: x\r\n'), msg('{}')]), ['{}']);
+    expectEverywhere(msg('{}', 'Content-Length: 2\r\nDEBUG: x\r\n'), ['{}']);
+    // console.log output without a colon, wherever it lands, is reported and the next message is read.
+    for (const line of ['ready\n', 'ready\r\n', 'Listening on 8080\n', 'started\r\n\r\n', '{ a: 1 }\n']) {
+      expectEverywhere(concat([msg('[1]'), utf8(line), msg('[2]')]), ['[1]', '!garbage', '[2]']);
+      expectEverywhere(concat([utf8(line), msg('[2]')]), ['!garbage', '[2]']);
+    }
+    expectEverywhere(concat([utf8('Content-Length: 2\r\nready\r\n\r\n{}'), msg('[2]')]), ['!garbage', '[2]']);
+    // A colon but no \r\n (console.log ends lines with \n alone) is not a header either.
+    expectEverywhere(concat([utf8('Error: boom\n'), msg('[2]')]), ['!garbage', '[2]']);
+  });
+
+  it('output without a line end run into the header name is garbage, and the header is still used', () => {
+    // process.stdout.write('ready') right before a message: the name reads `readyContent-Length`.
+    const events = expectEverywhere(concat([msg('[1]'), utf8('ready'), msg('[2]'), msg('[3]')]), ['[1]', '!garbage', '[2]', '[3]']);
+    assert.match(errors(events)[0].error.message, /"ready"/);
+    assert.deepEqual(errors(events)[0].error.data, { framing: 'content-length', problem: 'garbage', preview: 'ready' });
+    // Only for the block's first line, and only when the block has no real Content-Length header.
+    expectEverywhere(msg('[4]', 'X-Content-Length: 99\r\nContent-Length: 3\r\n'), ['[4]']);
+    expectEverywhere(concat([utf8('X-A: 1\r\nreadyContent-Length: 3\r\n\r\n[5]'), msg('[6]')]), ['!missing-content-length', '[6]']);
+  });
+
   it('long garbage is reported once, with its first 64 bytes, before the stream ends', () => {
     const framer = new ContentLengthFramer();
     const events = framer.push(utf8('log line '.repeat(20)));
