@@ -5,18 +5,9 @@ import { JsonRpcPeer } from '../src/peer.js';
 import { JsonRpcException, JsonRpcMethodNotFoundError } from '../src/parser/errors.js';
 import type { JsonRpcMessage } from '../src/parser/messages.js';
 import type { FramingName } from '../src/framing/types.js';
+import { concat } from './framing/helpers.js';
 
 const framings: FramingName[] = ['newline', 'content-length', 'json-stream'];
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 for (const framing of framings) {
   test(`${framing}: a request, a notification and both kinds of response round-trip between two peers`, () => {

@@ -139,73 +139,62 @@ export class JsonRpcException extends Error {
   }
 }
 
-/** -32700: the text received is not valid JSON (or, from a framer, not valid UTF-8). */
-export class JsonRpcParseError extends JsonRpcException {
-  static override readonly code = -32700;
-  static override readonly defaultMessage = 'Parse error';
+/**
+ * The base of every class with one fixed code: built as `new X(message?, data?)`, its code and
+ * default message taken from the class's statics. Extend it (or `JsonRpcException`) for your own.
+ */
+export abstract class JsonRpcFixedCodeException extends JsonRpcException {
   constructor(message?: string, data?: unknown) {
     super(message, data);
   }
+}
+
+/** -32700: the text received is not valid JSON (or, from a framer, not valid UTF-8). */
+export class JsonRpcParseError extends JsonRpcFixedCodeException {
+  static override readonly code = -32700;
+  static override readonly defaultMessage = 'Parse error';
 }
 
 /** -32600: valid JSON, but not a valid request object. */
-export class JsonRpcInvalidRequestError extends JsonRpcException {
+export class JsonRpcInvalidRequestError extends JsonRpcFixedCodeException {
   static override readonly code = -32600;
   static override readonly defaultMessage = 'Invalid Request';
-  constructor(message?: string, data?: unknown) {
-    super(message, data);
-  }
 }
 
 /** -32601: no method of that name is registered. */
-export class JsonRpcMethodNotFoundError extends JsonRpcException {
+export class JsonRpcMethodNotFoundError extends JsonRpcFixedCodeException {
   static override readonly code = -32601;
   static override readonly defaultMessage = 'Method not found';
-  constructor(message?: string, data?: unknown) {
-    super(message, data);
-  }
 }
 
 /** -32602: the method exists but the params do not fit it. */
-export class JsonRpcInvalidParamsError extends JsonRpcException {
+export class JsonRpcInvalidParamsError extends JsonRpcFixedCodeException {
   static override readonly code = -32602;
   static override readonly defaultMessage = 'Invalid params';
-  constructor(message?: string, data?: unknown) {
-    super(message, data);
-  }
 }
 
 /** -32603: the server failed while handling a valid request. */
-export class JsonRpcInternalError extends JsonRpcException {
+export class JsonRpcInternalError extends JsonRpcFixedCodeException {
   static override readonly code = -32603;
   static override readonly defaultMessage = 'Internal error';
-  constructor(message?: string, data?: unknown) {
-    super(message, data);
-  }
 }
 
 /**
  * -32800 (Language Server Protocol): the request was cancelled, by `$/cancelRequest` on the serving
  * side or by an AbortSignal.
  */
-export class JsonRpcRequestCancelledError extends JsonRpcException {
+export class JsonRpcRequestCancelledError extends JsonRpcFixedCodeException {
   static override readonly code = -32800;
   static override readonly defaultMessage = 'Request cancelled';
-  constructor(message?: string, data?: unknown) {
-    super(message, data);
-  }
 }
 
 /**
  * -32001 (in the -32099..-32000 "server error" range): the server is at its bound of queued requests
  * and refused this one instead of queueing it without limit. Safe to retry later.
  */
-export class JsonRpcServerOverloadedError extends JsonRpcException {
+export class JsonRpcServerOverloadedError extends JsonRpcFixedCodeException {
   static override readonly code = -32001;
   static override readonly defaultMessage = 'Server overloaded';
-  constructor(message?: string, data?: unknown) {
-    super(message, data);
-  }
 }
 
 /** Any other code in the reserved range -32768..-32000. */
