@@ -79,7 +79,12 @@ function tryDecode(decoder: TextDecoderInstance, bytes: Uint8Array): string | nu
  */
 export class FrameBatch {
   private chunk: Uint8Array | null = null;
+  /**
+   * Start and end of each frame added, in `ranges[0, count)`. The array is reused and never
+   * shrunk: `ranges.length = 0` is a runtime call (JSArray::SetLength in the profile).
+   */
   private readonly ranges: number[] = [];
+  private count = 0;
   private perFrame = false;
   private readonly decoder = new Utf8Decoder();
 
@@ -88,24 +93,26 @@ export class FrameBatch {
   /** Adds the frame `chunk[start, end)`; every add before a flush must use the same chunk. */
   add(chunk: Uint8Array, start: number, end: number): void {
     this.chunk = chunk;
-    this.ranges.push(start, end);
+    this.ranges[this.count++] = start;
+    this.ranges[this.count++] = end;
   }
 
   /** Decodes the frames added so far into `events`, in order. Call before adding any other event. */
   flush(events: FrameEvent[]): void {
     const ranges = this.ranges;
+    const count = this.count;
     const chunk = this.chunk;
-    if (ranges.length === 0 || chunk === null) return;
+    if (count === 0 || chunk === null) return;
     const first = ranges[0];
-    const last = ranges[ranges.length - 1];
+    const last = ranges[count - 1];
     const region = this.perFrame ? null : this.decoder.decode(chunk.subarray(first, last));
     if (region !== null && region.length === last - first) {
-      for (let r = 0; r < ranges.length; r += 2) {
+      for (let r = 0; r < count; r += 2) {
         events.push({ kind: 'frame', text: region.slice(ranges[r] - first, ranges[r + 1] - first) });
       }
     } else {
       let allAscii = true;
-      for (let r = 0; r < ranges.length; r += 2) {
+      for (let r = 0; r < count; r += 2) {
         const bytes = chunk.subarray(ranges[r], ranges[r + 1]);
         const text = this.decoder.decode(bytes);
         if (text === null) {
@@ -118,7 +125,7 @@ export class FrameBatch {
       }
       this.perFrame = !allAscii;
     }
-    ranges.length = 0;
+    this.count = 0;
     this.chunk = null;
   }
 
