@@ -236,6 +236,42 @@ describe('write back pressure (a slow reader)', () => {
   });
 });
 
+describe('coalescing', () => {
+  it('the messages of one tick go out in one write()', async () => {
+    const { a, b, cleanup } = await socketPair();
+    const writes: number[] = [];
+    const write = a.write.bind(a) as (chunk: Uint8Array, cb?: () => void) => boolean;
+    (a as unknown as { write: typeof write }).write = (chunk, cb) => {
+      writes.push(chunk.byteLength);
+      return write(chunk, cb);
+    };
+    const server = connect(b, { dispatcher: new Dispatcher().add('add', (x: number, y: number) => x + y) });
+    const client = connect(a);
+    const results = Promise.all(Array.from({ length: 100 }, (_, i) => client.request('add', [i, 1])));
+    for (let i = 0; i < 20; i++) void client.notify('nothing');
+    await results;
+    assert.equal(writes.length, 1, `120 messages of one tick were written with ${writes.length} write() calls`);
+    await client.close();
+    await server.closed;
+    cleanup();
+  });
+
+  it('a highWaterMark below the stream\'s own still blocks and unblocks', async () => {
+    const { a, b, cleanup } = await socketPair();
+    b.pause();
+    const client = connect(a, { highWaterMark: 1024 }); // the socket's own is 16 KiB
+    await client.notify('n', { text: 'x'.repeat(4096) });
+    let second = false;
+    const pending = client.notify('n', { text: 'y' }).then(() => (second = true));
+    // The first write is over our 1 KiB bound; once the kernel takes it, the queue unblocks.
+    b.resume();
+    await pending;
+    assert.equal(second, true);
+    await client.close();
+    cleanup();
+  });
+});
+
 describe('flood', () => {
   it('30,000 ~1 KB notifications to a receiver with a ~1 ms handler: bounded heap, none lost', { timeout: 120_000 }, async () => {
     const child = spawn(process.execPath, ['--expose-gc', path.join(here, '../fixtures/flood-receiver.js')], {
