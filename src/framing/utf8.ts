@@ -46,6 +46,22 @@ export class Utf8Decoder {
     return text;
   }
 
+  /**
+   * The text of `bytes` if they are all ASCII, else null (and then nothing is said about their
+   * validity). While the previous decode saw non-ASCII text it returns null at once, so a
+   * non-ASCII stream does not pay for decodes it cannot use.
+   */
+  decodeAscii(bytes: Uint8Array): string | null {
+    if (this.nonAscii || bytes.length === 0 || bytes[bytes.length - 1] >= 0x80) return null;
+    const text = tryDecode(this.fast, bytes);
+    if (text === null) return null;
+    if (text.length !== bytes.length) {
+      this.nonAscii = true;
+      return null;
+    }
+    return text;
+  }
+
   private decodeWithIcu(bytes: Uint8Array): string | null {
     try {
       const text = this.icu.decode(bytes, STREAM);

@@ -96,4 +96,45 @@ describe('newline framer', () => {
       { numRuns: 300 },
     );
   });
+
+  it('ASCII chunks of 64+ bytes (read as text) give exactly what a byte at a time (read as bytes) gives', () => {
+    // Both paths, and the switches between them mid-line, against the byte path alone.
+    const ascii = fc.stringMatching(/^[ -~]{0,150}$/);
+    const segment = fc.oneof(
+      ascii.map((text) => utf8(`${text}\n`)),
+      ascii.map((text) => utf8(`${text}\r\n`)),
+      ascii.map((text) => utf8(text)), // runs into the next line
+      fc.constant(utf8('{"é":"😀"}\n')),
+      fc.constant(concat([BAD_UTF8, utf8('\n')])),
+      fc.constant(utf8(' \t\n\n')),
+      fc.constant(utf8(`{"big":"${'x'.repeat(300)}"}\n`)), // over the bound
+      fc.constant(utf8(`${'z'.repeat(200)}\n`)), // exactly the bound
+      fc.constant(utf8(`${'z'.repeat(201)}\n`)), // one byte over
+      fc.constant(utf8('z'.repeat(100))), // with the next segment, near the bound
+    );
+    fc.assert(
+      fc.property(fc.array(segment, { maxLength: 12 }), cutFractions, (segments, fractions) => {
+        const stream = concat(segments);
+        const expected = summary(feed(new NewlineFramer({ maxMessageBytes: 200 }), cutEvery(stream, 1)));
+        const framer = new NewlineFramer({ maxMessageBytes: 200 });
+        const events = [];
+        for (const chunk of cutAt(stream, toCuts(fractions, stream.length))) {
+          events.push(...framer.push(chunk));
+          assert.ok(framer.bufferedBytes <= 200);
+        }
+        events.push(...framer.end());
+        assert.deepEqual(summary(events), expected);
+        assert.equal(framer.bufferedBytes, 0);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('a long ASCII line in many chunks is held as text with a bounded number of pieces', () => {
+    const line = `{"a":"${'y'.repeat(300 * 64)}"}`;
+    const framer = new NewlineFramer();
+    const events = [];
+    for (const chunk of cutEvery(utf8(`${line}\n[1]\n`), 64)) events.push(...framer.push(chunk));
+    assert.deepEqual(summary([...events, ...framer.end()]), [line, '[1]']);
+  });
 });
