@@ -165,23 +165,21 @@ export class Dispatcher<M extends MethodTable<M> = UntypedMethods, C extends Dis
    * Calls the handler of `method` with `params` and `context`, for the connection layer and
    * `handle()`. Resolves with the handler's (awaited) result. Rejects with:
    * - `JsonRpcMethodNotFoundError` (-32601) if `method` is not registered;
-   * - `JsonRpcRequestCancelledError` (-32800) if `context.signal` is already aborted (the handler is
-   *   not started);
    * - `JsonRpcInvalidParamsError` (-32602) if the params do not fit the declared shape/arity;
    * - whatever the handler threw, unchanged (map it with `toJsonRpcException` before sending).
    *
    * A synchronous throw is delivered as a rejection too. The result is not checked for JSON-ness.
+   * `context.signal` is not read here: a caller whose call was cancelled before it started answers
+   * -32800 itself (reading it would make a connection's lazily created signal exist for every call).
    */
   async invoke(method: string, params: JsonRpcParams | undefined, context: C): Promise<unknown> {
     const entry = this.methods.get(method);
     if (entry === undefined) {
       if (this.fallbackHandler !== undefined) {
-        if (context.signal.aborted) throw new JsonRpcRequestCancelledError();
         return await this.fallbackHandler(method, params, context);
       }
       throw new JsonRpcMethodNotFoundError(undefined, { reason: `Method ${quote(method)} is not registered` });
     }
-    if (context.signal.aborted) throw new JsonRpcRequestCancelledError();
     return await entry.fn(...argumentsFor(entry, method, params, context));
   }
 

@@ -84,6 +84,7 @@ async function call<M extends MethodTable<M>, C extends DispatchContext>(
   try {
     const base: DispatchContext = { id, method: message.method, signal };
     const context = options.createContext !== undefined ? options.createContext(base) : (base as C);
+    if (signal.aborted) throw new JsonRpcRequestCancelledError(); // cancelled before it started: run nothing
     result = await untilAborted(dispatcher.invoke(message.method, message.params, context), signal);
   } catch (err) {
     const error = toJsonRpcException(err, options, info);

@@ -261,7 +261,7 @@ test('named: the object then the context; arrays and absent params are -32602 un
   await assert.rejects(d.invoke('o', [1], c), /Invalid params/);
 });
 
-test('invoke: unknown method -32601, aborted signal -32800 without running, handler errors unchanged', async () => {
+test('invoke: unknown method -32601, never reads the signal, handler errors unchanged', async () => {
   let runs = 0;
   const boom = new Error('boom');
   const appError = new JsonRpcApplicationError(42, 'nope', { why: 1 });
@@ -276,10 +276,12 @@ test('invoke: unknown method -32601, aborted signal -32800 without running, hand
       throw appError;
     });
   await assert.rejects(d.invoke('missing', undefined, ctx()), JsonRpcMethodNotFoundError);
-  const controller = new AbortController();
-  controller.abort();
-  await assert.rejects(d.invoke('run', undefined, ctx('run', 1, controller.signal)), JsonRpcRequestCancelledError);
-  assert.equal(runs, 0);
+  // The signal is the caller's business (a connection makes it lazily, only when a handler reads it).
+  let signalReads = 0;
+  const lazy = { id: 1, method: 'run', get signal(): AbortSignal { signalReads++; return new AbortController().signal; } };
+  await d.invoke('run', undefined, lazy);
+  assert.equal(runs, 1);
+  assert.equal(signalReads, 0, 'invoke must not touch context.signal');
   // A synchronous throw arrives as a rejection, not as an exception from invoke() itself.
   const pending = d.invoke('sync-throw', undefined, ctx());
   await assert.rejects(pending, (err: unknown) => err === boom);
