@@ -8,11 +8,9 @@ export { handle, respondBatch, DEFAULT_MAX_BATCH_SIZE, DEFAULT_MAX_CONCURRENCY, 
 export { respond, type ContextFactory, type OptionsArgument, type RespondOptions } from './respond.js';
 export {
   toJsonRpcException,
-  reportHandlerError,
   type ErrorPolicy,
   type HandlerErrorInfo,
 } from './error-policy.js';
-export { runPool } from './pool.js';
 export type {
   DispatchContext,
   IsUntyped,
