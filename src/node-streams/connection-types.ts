@@ -9,7 +9,7 @@ import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { ErrorPolicy } from '../dispatch/error-policy.js';
 import type { DispatchContext, IsUntyped, MethodParams, MethodResult, MethodTable, UntypedMethods } from '../dispatch/types.js';
 import type { FramingName } from '../framing/types.js';
-import type { JsonRpcNotification, JsonRpcParams, JsonRpcResponse } from '../parser/messages.js';
+import type { JsonRpcInvalidMessage, JsonRpcNotification, JsonRpcParams, JsonRpcResponse } from '../parser/messages.js';
 import type { JsonRpcConnection } from './connection.js';
 import type { ConnectionClosedError } from './errors.js';
 
@@ -113,6 +113,14 @@ export interface ConnectionEvents {
   unknownResponse: (response: JsonRpcResponse) => void;
   /** A notification dropped because the inbound queue was full (see `maxQueuedMessages`). */
   droppedNotification: (notification: JsonRpcNotification) => void;
+  /**
+   * An incoming message that could not be accepted: malformed JSON, an invalid request, or bytes the
+   * framer rejected (`error.data.problem`: `'garbage'`, `'oversized'`, `'invalid-utf8'`, ... see
+   * framing-errors.ts). Garbage means the remote side writes something else to the stream (another
+   * framing, stray logging): it is reported here but never answered, so two sides speaking different
+   * framings cannot keep answering each other's errors. Everything else is answered too.
+   */
+  invalidMessage: (message: JsonRpcInvalidMessage) => void;
 }
 
 export interface Disposable {

@@ -342,7 +342,10 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
         this.inbound.admit(message);
         return;
       case 'invalid':
-        this.outbox.error(message, message.error);
+        this.listeners.emit('invalidMessage', message);
+        // Garbage is bytes of some other protocol (another framing, stray logging): answering it
+        // would be garbage to that side in turn, and two such sides would answer each other forever.
+        if (!isGarbage(message.error)) this.outbox.error(message, message.error);
         return;
       case 'batch':
         this.receiveBatch(message);
@@ -383,6 +386,8 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
       } else if (entry.kind === 'notification' && this.intercept(entry)) {
         // handled
       } else {
+        // An invalid entry is answered inside the batch response, by the dispatcher.
+        if (entry.kind === 'invalid') this.listeners.emit('invalidMessage', entry);
         work.push(entry);
       }
     }
@@ -578,6 +583,11 @@ function sequentialTest(sequential: ConnectOptions['sequential']): (method: stri
   if (typeof sequential === 'function') return sequential;
   const names = new Set(sequential);
   return (method) => names.has(method);
+}
+
+function isGarbage(error: { readonly data?: unknown }): boolean {
+  const data = error.data as { problem?: unknown } | undefined;
+  return data !== undefined && data !== null && data.problem === 'garbage';
 }
 
 /** A fresh error per refused call (each caller gets its own stack), with the close's message and cause. */

@@ -22,6 +22,7 @@ import {
   type ConnectOptions,
   type JsonRpcConnection,
 } from '../../src/node-streams/index.js';
+import type { JsonRpcInvalidMessage } from '../../src/parser/messages.js';
 import type { MethodTable, UntypedMethods } from '../../src/dispatch/index.js';
 import { delay, memoryPair, noUnhandledRejections, socketPair, waitFor } from './helpers.js';
 
@@ -236,6 +237,55 @@ describe('requests and notifications', () => {
     assert.deepEqual(ok, { jsonrpc: '2.0', id: 8, result: 2 });
     assert.equal(unknown.length, 1);
     await r.done();
+  });
+
+  it("reports every invalid message through 'invalidMessage' (malformed JSON, invalid request, framing errors)", async () => {
+    const r = await rawPair({ dispatcher: serverDispatcher(), maxMessageBytes: 200 });
+    const invalid: JsonRpcInvalidMessage[] = [];
+    r.connection.on('invalidMessage', (message) => invalid.push(message));
+    r.raw.write('{not json}\n');
+    r.raw.write('{"jsonrpc":"1.0","id":7,"method":"add"}\n');
+    r.raw.write(`{"jsonrpc":"2.0","id":1,"method":"echo","params":{"text":"${'x'.repeat(500)}"}}\n`);
+    r.raw.write('[{"jsonrpc":"2.0","id":2,"method":"add","params":[1,1]},{"jsonrpc":"2.0","id":3}]\n');
+    await waitFor(() => r.lines().length === 4, 5000, 'four answers');
+    assert.deepEqual(
+      invalid.map((m) => [m.error.code, m.id, (m.error.data as { problem?: string } | undefined)?.problem]),
+      [
+        [-32700, null, undefined],
+        [-32600, 7, undefined],
+        [-32700, null, 'oversized'],
+        [-32600, 3, undefined],
+      ],
+    );
+    await r.done();
+  });
+
+  it('does not answer garbage (another framing) but reports it, so mismatched framings do not ping-pong', async () => {
+    const { a, b, cleanup } = await socketPair();
+    const server = connect(a, { framing: 'content-length', dispatcher: serverDispatcher() });
+    const client = connect(b, { framing: 'newline' });
+    const serverSaw: JsonRpcInvalidMessage[] = [];
+    const clientSaw: JsonRpcInvalidMessage[] = [];
+    server.on('invalidMessage', (m) => serverSaw.push(m));
+    client.on('invalidMessage', (m) => clientSaw.push(m));
+    let toServer = 0;
+    let toClient = 0;
+    b.on('data', () => toClient++);
+    a.on('data', () => toServer++);
+    const answer = client.request('add', [1, 2], { timeoutMs: 300 });
+    const back = assert.rejects(server.request('add', [1, 2]), ConnectionClosedError);
+    await assert.rejects(answer, RequestTimeoutError);
+    await delay(100);
+    const problems = serverSaw.map((m) => (m.error.data as { problem?: string } | undefined)?.problem);
+    assert.ok(problems.includes('garbage'), `the content-length side reports garbage (${problems.join()})`);
+    assert.ok(clientSaw.length >= 1, 'the newline side reports the header line as malformed JSON');
+    // The newline side answers the header line once; that answer is garbage to the other side and
+    // is not answered back: a handful of chunks, not an endless exchange.
+    assert.ok(toServer <= 3 && toClient <= 3, `chunks: ${toServer} to the server, ${toClient} to the client`);
+    await client.close();
+    await server.close();
+    await back;
+    cleanup();
   });
 
   it('answers a message over maxMessageBytes with -32700 and carries on', async () => {

@@ -146,10 +146,28 @@ describe('child processes and stdio', () => {
 
   it('a command that cannot start closes the connection saying why', async () => {
     const child = spawnConnection('/nonexistent/definitely-not-here', [], { stderr: 'ignore' });
-    await assert.rejects(child.connection.request('x'), ConnectionClosedError);
+    const why = /the child process could not be started \(spawn \/nonexistent\/definitely-not-here ENOENT\)/;
+    const isClosedSayingWhy = (err: unknown): boolean =>
+      err instanceof ConnectionClosedError && why.test(err.message);
+    await assert.rejects(child.connection.request('x'), isClosedSayingWhy);
     const exit = await child.exited;
     assert.ok(exit.error !== undefined);
+    assert.match((await child.connection.closed).message, why);
+    // Calls made later say the same, and so do notifications.
+    await assert.rejects(child.connection.request('y'), isClosedSayingWhy);
+    await assert.rejects(child.connection.notify('z'), isClosedSayingWhy);
     await child.close();
+  });
+
+  it('a command not on the PATH: every stderr mode gives the spawn error as the reason', async () => {
+    for (const stderr of ['inherit', 'capture', 'ignore'] as const) {
+      const child = spawnConnection('nonexistent-cmd-jsonrpc-wire', ['a'], { stderr });
+      // Made after the failure is known but before the connection has closed.
+      const late = child.exited.then(() => child.connection.request('x'));
+      await assert.rejects(child.connection.request('x'), /could not be started \(spawn nonexistent-cmd-jsonrpc-wire ENOENT\)/);
+      await assert.rejects(late, /could not be started \(spawn nonexistent-cmd-jsonrpc-wire ENOENT\)/);
+      await child.close();
+    }
   });
 
   it('close() ends stdin and the server exits by itself', async () => {
