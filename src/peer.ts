@@ -16,6 +16,10 @@
  * });
  * ```
  *
+ * Every outgoing call also has a text variant (`requestText()`, `notifyText()`, ...) that returns the
+ * framed message as a string instead of bytes: a transport that can write strings (Node's sockets
+ * encode UTF-8 natively) joins them and encodes once, instead of once per message.
+ *
  * What `parse()` returns is every message the chunk completes, in order, as plain objects
  * discriminated by `kind`. A malformed message comes back in place as `{ kind: 'invalid' }`: answer
  * it with `respondWithError(message, message.error)` and carry on.
@@ -40,6 +44,11 @@ export interface JsonRpcPeerOptions {
   framing?: FramingName;
   /** The largest incoming message, in bytes; larger ones become `'invalid'` messages. Default 64 MiB. */
   maxMessageBytes?: number;
+  /**
+   * The UTF-8 byte length of a string, for Content-Length headers of framed text. Default: a pure
+   * function; a host with a native one (Node's `Buffer.byteLength`) should pass it.
+   */
+  utf8Length?: (text: string) => number;
 }
 
 /** One entry of an outgoing batch: a request unless `notification` is true. */
@@ -62,7 +71,7 @@ export class JsonRpcPeer {
   constructor(options: JsonRpcPeerOptions = {}) {
     this.framing = options.framing ?? 'newline';
     this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-    this.framer = createFramer(this.framing, { maxMessageBytes: this.maxMessageBytes });
+    this.framer = createFramer(this.framing, { maxMessageBytes: this.maxMessageBytes, utf8Length: options.utf8Length });
   }
 
   // ---- outgoing ---------------------------------------------------------------------------------
@@ -84,16 +93,47 @@ export class JsonRpcPeer {
    * have none). The remote side answers with one batch of responses, in any order.
    */
   batch(calls: readonly BatchCall[]): { ids: number[]; bytes: Uint8Array } {
-    if (calls.length === 0) throw new RangeError('A batch needs at least one call: the spec makes [] invalid');
-    const ids: number[] = [];
-    const texts = calls.map((call) => {
-      if (call.notification === true) return encodeNotification(call.method, call.params);
-      const id = this.nextId++;
-      ids.push(id);
-      return encodeRequest(id, call.method, call.params);
-    });
-    for (const id of ids) this.pending.add(id);
-    return { ids, bytes: this.framer.encode(`[${texts.join(',')}]`) };
+    const { ids, json } = this.batchJson(calls);
+    return { ids, bytes: this.framer.encode(json) };
+  }
+
+  /** `request()`, framed as text. */
+  requestText(method: string, params?: JsonRpcParams): { id: number; text: string } {
+    const id = this.nextId++;
+    const text = this.framer.encodeText(encodeRequest(id, method, params));
+    this.pending.add(id);
+    return { id, text };
+  }
+
+  /** `notify()`, framed as text. */
+  notifyText(method: string, params?: JsonRpcParams): string {
+    return this.framer.encodeText(encodeNotification(method, params));
+  }
+
+  /** `batch()`, framed as text. */
+  batchText(calls: readonly BatchCall[]): { ids: number[]; text: string } {
+    const { ids, json } = this.batchJson(calls);
+    return { ids, text: this.framer.encodeText(json) };
+  }
+
+  /** `respondWithResult()`, framed as text. */
+  respondWithResultText(request: { readonly id: JsonRpcId }, result: unknown): string {
+    return this.framer.encodeText(encodeResult(request.id, result));
+  }
+
+  /** `respondWithError()`, framed as text. */
+  respondWithErrorText(request: { readonly id: JsonRpcId } | null, error: JsonRpcException | JsonRpcErrorObject): string {
+    return this.framer.encodeText(encodeError(request === null ? null : request.id, error));
+  }
+
+  /** `encode()`, framed as text. */
+  encodeText(message: JsonRpcMessage): string {
+    return this.framer.encodeText(encodeMessage(message));
+  }
+
+  /** JSON text encoded elsewhere (a dispatcher's batch response), framed as text. */
+  frameText(json: string): string {
+    return this.framer.encodeText(json);
   }
 
   /** Answers `request` with `result` (`undefined` is sent as `null`). */
@@ -158,6 +198,19 @@ export class JsonRpcPeer {
    */
   forget(id: JsonRpcId): boolean {
     return this.pending.delete(id);
+  }
+
+  private batchJson(calls: readonly BatchCall[]): { ids: number[]; json: string } {
+    if (calls.length === 0) throw new RangeError('A batch needs at least one call: the spec makes [] invalid');
+    const ids: number[] = [];
+    const texts = calls.map((call) => {
+      if (call.notification === true) return encodeNotification(call.method, call.params);
+      const id = this.nextId++;
+      ids.push(id);
+      return encodeRequest(id, call.method, call.params);
+    });
+    for (const id of ids) this.pending.add(id);
+    return { ids, json: `[${texts.join(',')}]` };
   }
 
   private toMessages(events: ReturnType<Framer['push']>): JsonRpcMessage[] {

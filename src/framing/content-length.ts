@@ -43,7 +43,7 @@ import {
   truncatedError,
 } from './framing-errors.js';
 import type { FrameEvent, Framer, FramerOptions } from './types.js';
-import { FrameBatch } from './utf8.js';
+import { FrameBatch, utf8ByteLength } from './utf8.js';
 
 /** The largest header block accepted. */
 export const MAX_HEADER_BYTES = 8 * 1024;
@@ -88,6 +88,7 @@ export class ContentLengthFramer implements Framer {
   readonly name = 'content-length' as const;
   private readonly maxMessageBytes: number;
   private readonly encoder = new TextEncoder();
+  private readonly utf8Length: (text: string) => number;
   private readonly batch = new FrameBatch('content-length');
   private state = State.Header;
 
@@ -117,6 +118,7 @@ export class ContentLengthFramer implements Framer {
 
   constructor(options?: FramerOptions) {
     this.maxMessageBytes = resolveMaxMessageBytes(options);
+    this.utf8Length = options?.utf8Length ?? utf8ByteLength;
   }
 
   get bufferedBytes(): number {
@@ -179,6 +181,10 @@ export class ContentLengthFramer implements Framer {
     for (let i = 0; i < header.length; i++) out[i] = header.charCodeAt(i);
     out.set(body, header.length);
     return out;
+  }
+
+  encodeText(json: string): string {
+    return `Content-Length: ${this.utf8Length(json)}\r\n\r\n${json}`;
   }
 
   private report(events: FrameEvent[], event: FrameEvent): void {

@@ -138,6 +138,10 @@ export class JsonStreamFramer implements Framer {
     return this.encoder.encode(json);
   }
 
+  encodeText(json: string): string {
+    return json;
+  }
+
   /** Where the current value starts in the chunk being pushed (0 if it began in an earlier one). */
   private valueStart = 0;
 

@@ -100,10 +100,14 @@ export class NewlineFramer implements Framer {
   }
 
   encode(json: string): Uint8Array {
+    return this.encoder.encode(this.encodeText(json));
+  }
+
+  encodeText(json: string): string {
     // A line end inside JSON text can only be whitespace between tokens (a string cannot hold a raw
     // one), so compacting pretty-printed JSON changes nothing but the layout.
     const line = json.indexOf('\n') === -1 && json.indexOf('\r') === -1 ? json : JSON.stringify(JSON.parse(json));
-    return this.encoder.encode(line + '\n');
+    return line + '\n';
   }
 
   /**

@@ -28,6 +28,12 @@ export interface FramerOptions {
    * the bound, and its bytes are discarded as they arrive. Default 64 MiB.
    */
   maxMessageBytes?: number;
+  /**
+   * The UTF-8 byte length of a string, used by `encodeText()` for Content-Length headers. Default:
+   * `utf8ByteLength` (pure); a host with a native one should pass it (Node's `Buffer.byteLength`
+   * is ~5x faster on 2 KB messages).
+   */
+  utf8Length?: (text: string) => number;
 }
 
 export interface Framer {
@@ -44,6 +50,11 @@ export interface Framer {
   end(): FrameEvent[];
   /** The bytes of one message's JSON text, framed for the wire, ready for a single write. */
   encode(json: string): Uint8Array;
+  /**
+   * The same frame as text: its UTF-8 encoding is exactly `encode(json)`. For hosts that write
+   * strings (a Node socket encodes natively, once for all the frames of a write).
+   */
+  encodeText(json: string): string;
   /** Bytes held for an unfinished frame (never more than maxMessageBytes plus a header's bound). */
   readonly bufferedBytes: number;
 }

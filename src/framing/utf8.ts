@@ -151,3 +151,28 @@ export class FrameBatch {
     events.push(text === null ? invalidUtf8Error(this.framing, bytes.length) : { kind: 'frame', text });
   }
 }
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * The length in bytes of `text` encoded as UTF-8 (as TextEncoder encodes it: a lone surrogate
+ * becomes U+FFFD, 3 bytes). ASCII text, the common case, is answered by one native regex scan.
+ */
+export function utf8ByteLength(text: string): number {
+  if (!NON_ASCII.test(text)) return text.length;
+  const n = text.length;
+  let length = n;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) {
+      length += 1;
+    } else if (c >= 0xd800 && c < 0xdc00 && i + 1 < n && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      length += 2; // a surrogate pair: 2 units, 4 bytes
+      i++;
+    } else {
+      length += 2;
+    }
+  }
+  return length;
+}

@@ -77,6 +77,8 @@ const DEFAULT_MAX_CONCURRENT_HANDLERS = 32;
 const DEFAULT_MAX_QUEUED = 1024;
 
 const noop = (): void => {};
+/** Content-Length headers of framed text: native, ~5x faster than a JS loop on 2 KB messages. */
+const utf8Length = (text: string): number => Buffer.byteLength(text, 'utf8');
 
 export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
   /** Resolves (never rejects) once the connection is closed, with why. */
@@ -110,7 +112,7 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
     this.readable = stream.readable;
     this.writable = stream.writable;
     const framing = options.framing ?? 'newline';
-    this.peer = new JsonRpcPeer({ framing, maxMessageBytes: options.maxMessageBytes });
+    this.peer = new JsonRpcPeer({ framing, maxMessageBytes: options.maxMessageBytes, utf8Length });
     this.policy = { exposeErrors: options.exposeErrors, onHandlerError: options.onHandlerError };
     this.cancellation = options.cancellation ?? framing === 'content-length';
     this.describeEnd = options[kDescribeEnd];
@@ -175,15 +177,15 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
       return Promise.reject(new RequestAbortedError(method, signal.reason));
     }
     let id: number;
-    let bytes: Uint8Array;
+    let text: string;
     try {
-      ({ id, bytes } = this.peer.request(method, params));
+      ({ id, text } = this.peer.requestText(method, params));
     } catch (err) {
       return Promise.reject(err); // params with no JSON form (BigInt, a cycle)
     }
     return new Promise<unknown>((resolve, reject) => {
       this.pending.add(id, method, resolve, reject, options?.timeoutMs, signal);
-      this.writer.push(bytes);
+      this.writer.push(text);
       this.pendingChanged();
     });
   }
@@ -210,13 +212,13 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
       return entries.map((entry) => rejectedHandled(new RequestAbortedError(entry.method, signal.reason)));
     }
     let ids: number[];
-    let bytes: Uint8Array;
+    let text: string;
     try {
-      ({ ids, bytes } = this.peer.batch(entries));
+      ({ ids, text } = this.peer.batchText(entries));
     } catch (err) {
       return entries.map(() => rejectedHandled(err));
     }
-    const written = this.writer.pushAndWait(bytes);
+    const written = this.writer.pushAndWait(text);
     let next = 0;
     const results = entries.map((entry) => {
       if (entry.notification === true) return written;
@@ -251,13 +253,13 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
   private sendNotification(method: string, params: JsonRpcParams | undefined): Promise<void> {
     const refusal = this.refusal('notification');
     if (refusal !== undefined) return markHandled(rejection(refusal));
-    let bytes: Uint8Array;
+    let text: string;
     try {
-      bytes = this.peer.notify(method, params);
+      text = this.peer.notifyText(method, params);
     } catch (err) {
       return rejectedHandled(err);
     }
-    return this.writer.pushAndWait(bytes);
+    return this.writer.pushAndWait(text);
   }
 
   /**
