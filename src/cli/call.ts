@@ -59,6 +59,16 @@ export async function runCall(command: CallCommand, io: CallIo): Promise<number>
     dispatcher,
     passStderr: command.verbose,
   });
+  // Bytes we cannot read are almost always a framing mismatch (or a server logging to stdout): say so once.
+  open.connection.on('invalidMessage', ({ error }) => {
+    if (hinted) return;
+    hinted = true;
+    io.stderr.write(
+      `jsonrpc-wire: could not read the server's output as ${command.framing} framing (${error.message.split('\n')[0]}); ` +
+        `if the server speaks another framing, pass --framing ${command.framing === 'content-length' ? 'newline' : 'content-length'}\n`,
+    );
+  });
+  let hinted = false;
   try {
     for (const step of steps) {
       if (step.notification === true) {
@@ -82,7 +92,9 @@ function reportCallFailure(err: unknown, command: CallCommand, io: CallIo): numb
     return EXIT.errorResponse;
   }
   if (err instanceof RequestTimeoutError) {
-    io.stderr.write(`jsonrpc-wire: ${err.message} (raise it with --timeout MS)\n`);
+    io.stderr.write(
+      `jsonrpc-wire: ${err.message} (raise it with --timeout MS; if no call ever answers, check that the server speaks --framing ${command.framing})\n`,
+    );
     return EXIT.timeout;
   }
   if (err instanceof ConnectionClosedError) {

@@ -53,6 +53,7 @@ export async function runServe(command: ServeCommand, io: ServeIo): Promise<numb
 
   if (command.endpoint.kind === 'stdio') {
     const connection = connectStdio(options);
+    connection.on('invalidMessage', ({ error }) => log(`unreadable input on stdin: ${error.message}`));
     log(`serving ${names} on stdio (${command.framing})`);
     const stop = (): void => void connection.close();
     process.once('SIGINT', stop).once('SIGTERM', stop);
@@ -68,6 +69,7 @@ export async function runServe(command: ServeCommand, io: ServeIo): Promise<numb
     server = await listenTcp(address, (connection, socket) => {
       const peer = socket.remoteAddress === undefined ? 'a local client' : `${socket.remoteAddress}:${socket.remotePort}`;
       log(`${peer} connected`);
+      connection.on('invalidMessage', ({ error }) => log(`${peer} sent unreadable input: ${error.message}`));
       void connection.closed.then((reason) => log(`${peer} disconnected (${reason.message})`));
     }, options);
   } catch (err) {
