@@ -49,6 +49,12 @@ export interface JsonRpcPeerOptions {
    * function; a host with a native one (Node's `Buffer.byteLength`) should pass it.
    */
   utf8Length?: (text: string) => number;
+  /**
+   * Keep the set of unanswered request ids (`pendingCount`, `isPending`). Default true. A host that
+   * tracks its requests itself (the node-streams connection) passes false and saves a set insert
+   * and delete per request; `pendingCount` is then 0 and `isPending` false.
+   */
+  trackPending?: boolean;
 }
 
 /** One entry of an outgoing batch: a request unless `notification` is true. */
@@ -67,11 +73,13 @@ export class JsonRpcPeer {
   private nextId = 1;
   /** Ids of the requests this peer sent that have not been answered yet. */
   private readonly pending = new Set<JsonRpcId>();
+  private readonly trackPending: boolean;
 
   constructor(options: JsonRpcPeerOptions = {}) {
     this.framing = options.framing ?? 'newline';
     this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.framer = createFramer(this.framing, { maxMessageBytes: this.maxMessageBytes, utf8Length: options.utf8Length });
+    this.trackPending = options.trackPending !== false;
   }
 
   // ---- outgoing ---------------------------------------------------------------------------------
@@ -79,7 +87,7 @@ export class JsonRpcPeer {
   /** A request with a fresh id (unique for this peer), and its bytes. */
   request(method: string, params?: JsonRpcParams): { id: number; bytes: Uint8Array } {
     const id = this.nextId++;
-    this.pending.add(id);
+    if (this.trackPending) this.pending.add(id);
     return { id, bytes: this.framer.encode(encodeRequest(id, method, params)) };
   }
 
@@ -101,7 +109,7 @@ export class JsonRpcPeer {
   requestText(method: string, params?: JsonRpcParams): { id: number; text: string } {
     const id = this.nextId++;
     const text = this.framer.encodeText(encodeRequest(id, method, params));
-    this.pending.add(id);
+    if (this.trackPending) this.pending.add(id);
     return { id, text };
   }
 
@@ -209,19 +217,21 @@ export class JsonRpcPeer {
       ids.push(id);
       return encodeRequest(id, call.method, call.params);
     });
-    for (const id of ids) this.pending.add(id);
+    if (this.trackPending) for (const id of ids) this.pending.add(id);
     return { ids, json: `[${texts.join(',')}]` };
   }
 
   private toMessages(events: ReturnType<Framer['push']>): JsonRpcMessage[] {
     const messages: JsonRpcMessage[] = [];
-    for (const event of events) {
+    const track = this.trackPending && this.pending.size > 0;
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!;
       if (event.kind === 'error') {
         messages.push({ kind: 'invalid', id: null, error: event.error });
         continue;
       }
       const message = parseMessage(event.text);
-      this.settle(message);
+      if (track) this.settle(message);
       messages.push(message);
     }
     return messages;

@@ -145,3 +145,18 @@ test('a string chunk is read as UTF-8 text, and end() mid-message reports the cu
 test('an empty batch cannot be sent', () => {
   assert.throws(() => new JsonRpcPeer().batch([]), /at least one call/);
 });
+
+test('trackPending: false leaves request tracking to the host; ids and parsing are unchanged', () => {
+  const client = new JsonRpcPeer({ trackPending: false });
+  const server = new JsonRpcPeer();
+  const { id, bytes } = client.request('add', [1, 2]);
+  const { id: id2, text } = client.requestText('add', [3, 4]);
+  assert.equal(id2, id + 1);
+  assert.equal(client.pendingCount, 0);
+  assert.equal(client.isPending(id), false);
+  const requests = server.parse(concat([bytes, new TextEncoder().encode(text)]));
+  const answers = requests.map((r) => server.respondWithResult(r as { id: number }, 0));
+  const responses = client.parse(concat(answers));
+  assert.deepEqual(responses.map((r) => r.kind === 'response' && r.id), [id, id2]);
+  assert.equal(client.pendingCount, 0);
+});

@@ -112,7 +112,8 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
     this.readable = stream.readable;
     this.writable = stream.writable;
     const framing = options.framing ?? 'newline';
-    this.peer = new JsonRpcPeer({ framing, maxMessageBytes: options.maxMessageBytes, utf8Length });
+    // PendingRequests tracks our requests; the peer's own set would be a second insert and delete.
+    this.peer = new JsonRpcPeer({ framing, maxMessageBytes: options.maxMessageBytes, utf8Length, trackPending: false });
     this.policy = { exposeErrors: options.exposeErrors, onHandlerError: options.onHandlerError };
     this.cancellation = options.cancellation ?? framing === 'content-length';
     this.describeEnd = options[kDescribeEnd];
