@@ -426,9 +426,10 @@ export class ContentLengthFramer implements Framer {
       const b = chunk[pos];
       if (this.reportGarbage) {
         if (this.previewLength < PREVIEW_BYTES) this.preview[this.previewLength++] = b;
-        // Once this many bytes have gone by, the first PREVIEW_BYTES cannot be part of a header
-        // that is still to come, so the error can be given now, the same wherever chunks are cut.
-        if (++this.garbageBytes >= PREVIEW_BYTES + last) {
+        // Once this many bytes have gone by, or a line has ended (a stray console.log line, or a
+        // peer speaking newline framing), the first PREVIEW_BYTES cannot be part of a header that
+        // is still to come, so the error can be given now, the same wherever chunks are cut.
+        if (++this.garbageBytes >= PREVIEW_BYTES + last || b === LF) {
           this.report(events, this.garbageError(this.garbageBytes));
           this.reportGarbage = false;
         }

@@ -123,3 +123,12 @@ test('while waiting, call answers the requests a language server sends it, and -
   assert.match(got.stderr, /<- request \d+ window\/workDoneProgress\/create/);
   assert.match(got.stderr, /<- window\/logMessage \{"type":3,"message":"initializing"\}/);
 });
+
+test('a framing mismatch is named: the client hints at the other framing instead of only timing out', async () => {
+  const got = await runCli([
+    'call', 'add', '[1, 2]', '--framing', 'content-length', '--timeout', '1000',
+    '--stdio', '--', process.execPath, cli, 'serve', '--stdio', '--methods', methods, // serves newline
+  ]);
+  assert.equal(got.code, 4);
+  assert.match(got.stderr, /could not read the server's output as content-length framing .*pass --framing newline\n/);
+});

@@ -18,6 +18,21 @@ function expectEverywhere(stream: Uint8Array, expected: string[], max?: number):
 }
 
 describe('content-length framer', () => {
+  it('reports a short garbage line as soon as its line ends, not only when more bytes come', () => {
+    // A peer speaking newline framing: one short line, then silence while it waits for an answer.
+    const line = utf8('{"jsonrpc":"2.0","id":1,"method":"add"}\n');
+    for (const size of [line.length, 5, 1]) {
+      const framer = new ContentLengthFramer();
+      const chunks = cutEvery(line, size);
+      const seen = chunks.flatMap((chunk) => framer.push(chunk));
+      assert.deepEqual(summary(seen), ['!garbage'], `chunks of ${size}`);
+      assert.match(errors(seen)[0].error.message, /\{\\"jsonrpc\\":\\"2\.0\\"/);
+      assert.deepEqual(framer.end(), [], 'the garbage is reported once');
+    }
+    // Garbage reported at its line end, then a real message: both, in order, however it is cut.
+    expectEverywhere(concat([utf8('oops\n'), msg('{"a":1}')]), ['!garbage', '{"a":1}']);
+  });
+
   it('reads header names case-insensitively, ignores unknown headers, accepts utf-8 and utf8', () => {
     const stream = concat([
       msg('{"a":1}', 'content-length: 7\r\n'),
