@@ -18,7 +18,6 @@ export {
 } from './connection.js';
 export { ConnectionClosedError, RequestAbortedError, RequestTimeoutError } from './errors.js';
 export { CANCEL_METHOD, PROGRESS_METHOD } from './cancel.js';
-export { mayRead, mayStartHandler, type ReadGateState } from './read-gate.js';
 export {
   connectTcp,
   JsonRpcServer,

@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 
 import { Dispatcher } from '../../src/dispatch/index.js';
 import { JsonRpcServerOverloadedError } from '../../src/parser/errors.js';
-import { connect, connectTcp, mayRead, mayStartHandler, type ConnectionContext } from '../../src/node-streams/index.js';
+import { connect, connectTcp, type ConnectionContext } from '../../src/node-streams/index.js';
+import { mayRead, mayStartHandler } from '../../src/node-streams/read-gate.js';
 import { delay, socketPair, waitFor } from './helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
