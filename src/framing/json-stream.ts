@@ -1,6 +1,6 @@
 /**
  * Concatenated-JSON framing ("json-stream"): JSON values back to back with optional whitespace
- * between and no delimiter, as raw TCP services such as jayson's TCP transport speak. A frame ends
+ * between and no delimiter, as some raw TCP services and devices speak. A frame ends
  * where its top-level value ends. Output is the JSON text as is.
  *
  * Top-level values must be objects or arrays (every JSON-RPC message and batch is one). Anything
