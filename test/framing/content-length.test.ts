@@ -2,20 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ContentLengthFramer } from '../../src/framing/index.js';
-import { concat, cutAt, cutEvery, cutFractions, errors, feed, summary, toCuts, utf8 } from './helpers.js';
+import { concat, cutAt, cutEvery, cutFractions, errors, feed, summary, toCuts, utf8, expectEverywhere as expectAll } from './helpers.js';
+import type { FrameEvent } from '../../src/framing/index.js';
 
 const msg = (body: string, header = `Content-Length: ${utf8(body).length}\r\n`) => utf8(`${header}\r\n${body}`);
 
-/** Runs `stream` whole, in 3-byte and in 1-byte chunks; asserts the same summary each time. */
-function expectEverywhere(stream: Uint8Array, expected: string[], max?: number): ReturnType<typeof feed> {
-  let first: ReturnType<typeof feed> | undefined;
-  for (const size of [stream.length, 3, 1]) {
-    const events = feed(new ContentLengthFramer({ maxMessageBytes: max }), cutEvery(stream, Math.max(1, size)));
-    assert.deepEqual(summary(events), expected, `chunks of ${size}`);
-    first ??= events;
-  }
-  return first!;
-}
+const expectEverywhere = (stream: Uint8Array, expected: string[], max?: number): FrameEvent[] =>
+  expectAll((options) => new ContentLengthFramer(options), stream, expected, max);
 
 describe('content-length framer', () => {
   it('reports a short garbage line as soon as its line ends, not only when more bytes come', () => {

@@ -1,6 +1,7 @@
 /** Shared tools for the framing tests: feeding streams in chunks, summarising output, arbitraries. */
 import fc from 'fast-check';
-import type { FrameEvent, Framer } from '../../src/framing/index.js';
+import assert from 'node:assert/strict';
+import type { FrameEvent, Framer, FramerOptions } from '../../src/framing/index.js';
 
 export const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 
@@ -109,4 +110,23 @@ export function timeMedian(runs: number, fn: () => void): number {
     times.push(performance.now() - t);
   }
   return times.sort((a, b) => a - b)[runs >> 1];
+}
+
+/**
+ * Feeds `stream` whole, in 3-byte and in 1-byte chunks to a fresh framer from `make`, asserts the
+ * same summary each time, and returns the events of the first run.
+ */
+export function expectEverywhere(
+  make: (options: FramerOptions) => Framer,
+  stream: Uint8Array,
+  expected: string[],
+  max?: number,
+): FrameEvent[] {
+  let first: FrameEvent[] | undefined;
+  for (const size of [stream.length, 3, 1]) {
+    const events = feed(make({ maxMessageBytes: max }), cutEvery(stream, Math.max(1, size)));
+    assert.deepEqual(summary(events), expected, `chunks of ${size}`);
+    first ??= events;
+  }
+  return first!;
 }

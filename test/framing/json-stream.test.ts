@@ -2,17 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { JsonStreamFramer } from '../../src/framing/index.js';
-import { concat, cutAt, cutEvery, cutFractions, errors, feed, summary, toCuts, utf8 } from './helpers.js';
+import { concat, cutAt, cutEvery, cutFractions, errors, feed, summary, toCuts, utf8, expectEverywhere as expectAll } from './helpers.js';
+import type { FrameEvent } from '../../src/framing/index.js';
 
-function expectEverywhere(stream: Uint8Array, expected: string[], max?: number): ReturnType<typeof feed> {
-  let first: ReturnType<typeof feed> | undefined;
-  for (const size of [stream.length, 3, 1]) {
-    const events = feed(new JsonStreamFramer({ maxMessageBytes: max }), cutEvery(stream, Math.max(1, size)));
-    assert.deepEqual(summary(events), expected, `chunks of ${size}`);
-    first ??= events;
-  }
-  return first!;
-}
+const expectEverywhere = (stream: Uint8Array, expected: string[], max?: number): FrameEvent[] =>
+  expectAll((options) => new JsonStreamFramer(options), stream, expected, max);
 
 describe('json-stream framer', () => {
   it('splits values with and without whitespace between them', () => {
