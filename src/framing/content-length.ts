@@ -269,7 +269,7 @@ export class ContentLengthFramer implements Framer {
     if (name === 'content-length') this.lengthValues.push(value);
     else if (name === 'content-type') this.charset = charsetOf(value);
     else if (start === 0 && name.endsWith('content-length')) {
-      // Output without a line end or a colon (`process.stdout.write('ready')`) run into the next
+      // Output without a line end or a colon (a bare `stdout.write('ready')` in the server) run into the next
       // header: `readyContent-Length: 2`. A name of token characters, so a valid unknown header;
       // endHeaderBlock uses it only if the block has no real Content-Length.
       const prefixEnd = colon - RESYNC_PATTERN.length;
