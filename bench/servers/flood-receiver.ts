@@ -9,9 +9,10 @@
  * 2. Accepts one connection. Every `log` notification's handler awaits ~0.2 ms (delay.ts) and counts.
  *    From the connection on, it samples process.memoryUsage() every `sampleMs`.
  * 3. When `expected` messages have been handled, sends { type: 'done', ... } with the peaks: the
- *    sampled peak RSS, raised to the kernel's high-water mark (resourceUsage().maxRSS) if that is
+ *    sampled peak RSS, raised to the kernel's high-water mark (VmHWM, see kernelPeakRss) if that is
  *    higher (it catches spikes between samples), and the sampled peak heapUsed.
  */
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { listen } from './contender.js';
 import { delayMicros } from './delay.js';
@@ -98,6 +99,21 @@ async function startReceiver(id: string, handler: Handler, onConnection: () => v
   throw new Error(`no flood receiver for ${id}`);
 }
 
+/**
+ * This process's RSS high-water mark in bytes, from VmHWM in /proc/self/status (Linux), which
+ * starts fresh at exec. Not `resourceUsage().maxRSS`: Linux carries ru_maxrss across exec, so a
+ * forked receiver would inherit the parent runner's RSS at fork time as its "peak". Elsewhere,
+ * 0 (the 5 ms samples are used alone).
+ */
+function kernelPeakRss(): number {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    return match === null ? 0 : Number(match[1]) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
 async function main(): Promise<void> {
   const [id, json] = process.argv.slice(2);
   const config = JSON.parse(json) as FloodConfig;
@@ -133,7 +149,7 @@ async function main(): Promise<void> {
     if (handled === config.expected) {
       clearInterval(sampler);
       sample();
-      const maxRss = process.resourceUsage().maxRSS * 1024;
+      const maxRss = kernelPeakRss();
       const done: FloodDone = {
         type: 'done', handled, idleRss, idleHeap, peakRssSampled, maxRss,
         peakRss: Math.max(peakRssSampled, maxRss), peakHeap, samples,
