@@ -130,3 +130,20 @@ export function expectEverywhere(
   }
   return first!;
 }
+
+/**
+ * Property: a stream made of random `segment`s (valid frames, errors, garbage) gives the same
+ * frames and errors, in the same places, whole and cut anywhere. `maxMessageBytes` is 64 so that
+ * oversized frames are among the cases.
+ */
+export function assertCutsChangeNothing(make: (options: FramerOptions) => Framer, segment: fc.Arbitrary<Uint8Array>): void {
+  fc.assert(
+    fc.property(fc.array(segment, { maxLength: 10 }), cutFractions, (segments, fractions) => {
+      const stream = concat(segments);
+      const whole = summary(feed(make({ maxMessageBytes: 64 }), [stream]));
+      const cut = summary(feed(make({ maxMessageBytes: 64 }), cutAt(stream, toCuts(fractions, stream.length))));
+      assert.deepEqual(cut, whole);
+    }),
+    { numRuns: 300 },
+  );
+}

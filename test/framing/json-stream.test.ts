@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { JsonStreamFramer } from '../../src/framing/index.js';
-import { concat, cutAt, cutEvery, cutFractions, errors, feed, summary, toCuts, utf8, expectEverywhere as expectAll } from './helpers.js';
+import { concat, cutAt, cutEvery, cutFractions, errors, feed, summary, toCuts, utf8, expectEverywhere as expectAll , assertCutsChangeNothing } from './helpers.js';
 import type { FrameEvent } from '../../src/framing/index.js';
 
 const expectEverywhere = (stream: Uint8Array, expected: string[], max?: number): FrameEvent[] =>
@@ -92,14 +92,6 @@ describe('json-stream framer', () => {
       fc.constant(concat([utf8('["'), new Uint8Array([0xff]), utf8('"]')])),
       fc.constant(utf8('x'.repeat(100))),
     );
-    fc.assert(
-      fc.property(fc.array(segment, { maxLength: 10 }), cutFractions, (segments, fractions) => {
-        const stream = concat(segments);
-        const whole = summary(feed(new JsonStreamFramer({ maxMessageBytes: 64 }), [stream]));
-        const cut = summary(feed(new JsonStreamFramer({ maxMessageBytes: 64 }), cutAt(stream, toCuts(fractions, stream.length))));
-        assert.deepEqual(cut, whole);
-      }),
-      { numRuns: 300 },
-    );
+    assertCutsChangeNothing((options) => new JsonStreamFramer(options), segment);
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { NewlineFramer } from '../../src/framing/index.js';
-import { concat, cutAt, cutEvery, cutFractions, errors, feed, summary, toCuts, utf8 } from './helpers.js';
+import { concat, cutAt, cutEvery, cutFractions, errors, feed, summary, toCuts, utf8 , assertCutsChangeNothing } from './helpers.js';
 
 const BAD_UTF8 = new Uint8Array([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x7d]); // {"<invalid>(", }
 
@@ -86,15 +86,7 @@ describe('newline framer', () => {
       fc.constant(utf8(`{"big":"${'x'.repeat(70)}"}\n`)),
       fc.constant(utf8(`"${'€'.repeat(20)}"\n`)), // 62 bytes: under the bound
     );
-    fc.assert(
-      fc.property(fc.array(segment, { maxLength: 10 }), cutFractions, (segments, fractions) => {
-        const stream = concat(segments);
-        const whole = summary(feed(new NewlineFramer({ maxMessageBytes: 64 }), [stream]));
-        const cut = summary(feed(new NewlineFramer({ maxMessageBytes: 64 }), cutAt(stream, toCuts(fractions, stream.length))));
-        assert.deepEqual(cut, whole);
-      }),
-      { numRuns: 300 },
-    );
+    assertCutsChangeNothing((options) => new NewlineFramer(options), segment);
   });
 
   it('ASCII chunks of 64+ bytes (read as text) give exactly what a byte at a time (read as bytes) gives', () => {
