@@ -13,7 +13,7 @@ import type { JsonRpcParams } from '../parser/messages.js';
 import type { ConnectionContext } from '../node-streams/connection.js';
 import { ConnectionClosedError, RequestTimeoutError } from '../node-streams/errors.js';
 import { EXIT, parseScriptLine, UsageError, type CallCommand, type CallStep } from './args.js';
-import { CliFailure, describeEndpoint, openEndpoint } from './endpoint.js';
+import { describeEndpoint, openEndpoint } from './endpoint.js';
 
 export interface CallIo {
   readonly stdout: NodeJS.WritableStream;
@@ -126,4 +126,3 @@ async function readScript(source: string, stdin: NodeJS.ReadableStream): Promise
   return steps;
 }
 
-export { CliFailure };

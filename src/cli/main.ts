@@ -5,7 +5,8 @@
  * only ever appears for a bug in jsonrpc-wire itself.
  */
 import { EXIT, parseCommandLine, USAGE, UsageError } from './args.js';
-import { CliFailure, runCall } from './call.js';
+import { runCall } from './call.js';
+import { CliFailure } from './endpoint.js';
 import { runServe } from './serve.js';
 
 async function main(argv: readonly string[]): Promise<number> {
