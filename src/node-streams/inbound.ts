@@ -238,27 +238,32 @@ export class InboundScheduler {
     // A signal of its own only when something can abort this one call ($/cancelRequest);
     // otherwise the connection's, which aborts on close.
     const isRequest = message.kind === 'request';
+    const cancellable = isRequest && this.options.cancellation;
     const connection = this.host.connection;
-    let context: ConnectionContext;
-    if (isRequest && this.options.cancellation) {
-      this.running.set(message.id, task);
-      context = new CallContext(message.id, message.method, connection, task);
-    } else {
-      context = { id: isRequest ? message.id : undefined, method: message.method, signal: this.lifetime.signal, connection };
-    }
+    const context: ConnectionContext = cancellable
+      ? new CallContext(message.id, message.method, connection, task)
+      : { id: isRequest ? message.id : undefined, method: message.method, signal: this.lifetime.signal, connection };
     const dispatcher = this.options.dispatcher;
     if (dispatcher === undefined) {
       this.finish(task, undefined, new JsonRpcMethodNotFoundError(undefined, { reason: 'This side serves no methods' }), true);
       return;
     }
-    let promise: Promise<unknown>;
+    let outcome: unknown;
+    let later: boolean;
     try {
-      promise = dispatcher.invoke(message.method, message.params, context);
+      outcome = dispatcher.call(message.method, message.params, context);
+      later = isThenable(outcome); // inside the try: a `then` getter may throw
     } catch (err) {
       this.finish(task, undefined, err, true);
       return;
     }
-    promise.then(
+    if (!later) {
+      // A synchronous handler is answered now: nothing can cancel it any more.
+      this.finish(task, outcome, undefined, false);
+      return;
+    }
+    if (cancellable) this.running.set(message.id, task);
+    Promise.resolve(outcome as PromiseLike<unknown>).then(
       (result) => this.finish(task, result, undefined, false),
       (err: unknown) => this.finish(task, undefined, err, true),
     );
@@ -321,4 +326,13 @@ export class InboundScheduler {
     this.startQueued();
     this.host.workDone();
   }
+}
+
+/** A promise or promise-like result: awaited (as `await` would) before it is answered. */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }

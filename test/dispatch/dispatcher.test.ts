@@ -186,6 +186,41 @@ test('without options: arrays spread, objects as one argument, absent params as 
   assert.deepEqual(seen, [[1, 'two', null], [{ a: 1 }], [], []]);
 });
 
+test('call() returns what the handler returns and throws what it throws, without a promise', async () => {
+  const later = Promise.resolve(7);
+  const d = new Dispatcher()
+    .add('sync', (a: number, b: number) => a + b)
+    .add('async', () => later)
+    .add('boom', () => {
+      throw new Error('boom');
+    })
+    .add('one', (a: number, ctx: DispatchContext) => `${a} ${String(ctx.id)}`, { params: 'positional', arity: 1 });
+  assert.equal(d.call('sync', [2, 3], ctx()), 5);
+  assert.equal(d.call('async', undefined, ctx()), later); // the handler's own promise, not a wrapper
+  assert.throws(() => d.call('boom', undefined, ctx()), /boom/);
+  assert.throws(() => d.call('nope', undefined, ctx()), JsonRpcMethodNotFoundError);
+  assert.throws(() => d.call('one', [1, 2], ctx()), JsonRpcInvalidParamsError);
+  assert.equal(d.call('one', [4], ctx('one', 9)), '4 9');
+  // invoke() turns each of them into a promise
+  await assert.rejects(d.invoke('boom', undefined, ctx()), /boom/);
+  assert.equal(await d.invoke('async', undefined, ctx()), 7);
+});
+
+test('a handler is called with no `this` (never the registry entry) and its params array untouched', () => {
+  const params = [1, 2];
+  let seenThis: unknown = 'unset';
+  let seenArgs: unknown[] = [];
+  const d = new Dispatcher().add('m', function (this: unknown, ...args: unknown[]) {
+    seenThis = this;
+    seenArgs = args;
+    args.push('mutated');
+  });
+  d.call('m', params, ctx());
+  assert.equal(seenThis, undefined);
+  assert.deepEqual(seenArgs, [1, 2, 'mutated']);
+  assert.deepEqual(params, [1, 2]);
+});
+
 test('without options: no arity check, missing arguments are undefined, extras are dropped', async () => {
   const d = new Dispatcher().add('add', (a: number, b: number) => [a, b]);
   assert.deepEqual(await d.invoke('add', [1], ctx()), [1, undefined]);

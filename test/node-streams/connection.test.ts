@@ -128,6 +128,43 @@ describe('requests and notifications', () => {
     });
   }
 
+  for (const framing of ['newline', 'content-length'] as const) {
+    it(`answers synchronous and asynchronous handlers alike, thenables and throws included (${framing})`, async () => {
+      const { a, b, cleanup } = await socketPair();
+      const dispatcher = new Dispatcher()
+        .add('sync', (x: number) => x * 2)
+        .add('async', async (x: number) => x * 3)
+        .add('thenable', (x: number) => ({ then: (resolve: (v: number) => void) => resolve(x * 4) }))
+        .add('throws', () => {
+          throw new JsonRpcInvalidParamsError('no thanks');
+        })
+        .add('badThen', () => ({
+          get then(): never {
+            throw new Error('a then getter that throws');
+          },
+        }))
+        .add('signal', (ctx: ConnectionContext) => ctx.signal.aborted, { params: 'positional', arity: 0 });
+      const server = connect(b, { framing, dispatcher });
+      const client = connect(a, { framing });
+      const results = await Promise.allSettled([
+        client.request('sync', [1]),
+        client.request('async', [1]),
+        client.request('thenable', [1]),
+        client.request('throws'),
+        client.request('badThen'),
+        client.request('signal'),
+        client.request('sync', [5]),
+      ]);
+      assert.deepEqual(
+        results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as JsonRpcException).code)),
+        [2, 3, 4, -32602, -32603, false, 10],
+      );
+      await client.close();
+      await server.closed;
+      cleanup();
+    });
+  }
+
   it('answers 1,000 concurrent requests, each with its own result', async () => {
     const p = await pair();
     const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => p.client.request('add', [i, 1000])));
