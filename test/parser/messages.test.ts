@@ -102,6 +102,15 @@ test('encoders write the spec shape; undefined result is null; undefined params 
   });
 });
 
+test('encodeRequest/encodeNotification refuse params that are not an array or an object', () => {
+  for (const bad of [5, 'x', null, true]) {
+    assert.throws(() => encodeRequest(1, 'm', bad as never), /params must be an array or an object/);
+    assert.throws(() => encodeNotification('m', bad as never), /params must be an array or an object/);
+  }
+  assert.throws(() => encodeRequest(1, 'm', { toJSON: () => undefined } as never), /no JSON representation/);
+  assert.throws(() => encodeRequest(1, 'm', [1n] as never), TypeError); // BigInt, as JSON.stringify says
+});
+
 // ---- property: any valid message survives encode -> parse unchanged -----------------------------
 
 const jsonValue = fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.parse(JSON.stringify(v)) as unknown);
@@ -127,6 +136,18 @@ const message: fc.Arbitrary<JsonRpcMessage> = fc.oneof(
   single,
   fc.array(single, { minLength: 1, maxLength: 5 }).map((messages) => ({ kind: 'batch' as const, messages })),
 );
+
+test('property: encodeRequest/encodeNotification write exactly what JSON.stringify of the object writes', () => {
+  fc.assert(
+    fc.property(id, method, params, (id, method, params) => {
+      const request = params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params };
+      const notification = params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params };
+      assert.equal(encodeRequest(id, method, params), JSON.stringify(request));
+      assert.equal(encodeNotification(method, params), JSON.stringify(notification));
+    }),
+    { numRuns: 500 },
+  );
+});
 
 test('property: any valid message survives encode -> parse unchanged', () => {
   fc.assert(
