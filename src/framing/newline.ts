@@ -28,6 +28,10 @@ const LF = 0x0a;
 const COPY_LINES_BELOW = 4096;
 /** Smaller chunks take the byte path: as text, each would be a decode call and a rope node. */
 const TEXT_PATH_MIN = 64;
+/** Held bytes are joined with the next chunk (see push) only while fewer than this... */
+const JOIN_HELD_BELOW = 4096;
+/** ...and only when that chunk has at least this many bytes. */
+const JOIN_CHUNK_MIN = 32;
 /** A line start held as text has at most this many pieces (the depth of its rope). */
 const MAX_TEXT_PIECES = 256;
 
@@ -54,45 +58,56 @@ export class NewlineFramer implements Framer {
 
   push(chunk: Uint8Array): FrameEvent[] {
     const events: FrameEvent[] = [];
+    let bytes = chunk;
     // The text path: an ASCII chunk is decoded whole and its lines found in the string (String
     // indexOf is memchr; Uint8Array indexOf/lastIndexOf run a scalar loop behind a ~60 ns call, a
     // seventh of framing's time in 1..512-byte chunks and 20-40 us per 64 KiB of a long line).
-    if (chunk.length >= TEXT_PATH_MIN && this.partial.byteLength === 0 && !this.skipping) {
-      const text = this.decoder.decodeAscii(chunk);
-      if (text !== null) {
-        this.pushText(text, events);
-        return events;
+    if (!this.skipping) {
+      const held = this.partial.byteLength;
+      if (held === 0) {
+        if (chunk.length >= TEXT_PATH_MIN) {
+          const text = this.decoder.decodeAscii(chunk);
+          if (text !== null) {
+            this.pushText(text, events);
+            return events;
+          }
+        }
+      } else if (
+        held < JOIN_HELD_BELOW &&
+        chunk.length >= JOIN_CHUNK_MIN &&
+        chunk.length < COPY_LINES_BELOW &&
+        held + chunk.length >= TEXT_PATH_MIN &&
+        this.decoder.expectsAscii
+      ) {
+        // A few bytes held (the tail of a tiny chunk): join them with this chunk (one small copy)
+        // and decode the two together. If that is ASCII the stream is back on the text path, where
+        // it stays; without this, one tiny chunk would keep every later chunk on the byte path
+        // (two decode calls and four subarray() calls each, ~0.9 us a chunk in 1..512-byte
+        // chunks). The bounds keep it linear: a long line held as bytes (non-ASCII, or a rope
+        // that grew too deep) is never copied again, and bytes dripping in one at a time stay on
+        // the byte path.
+        this.partial.push(chunk);
+        bytes = this.partial.take();
+        const text = this.decoder.decodeAscii(bytes);
+        if (text !== null) {
+          this.pushText(text, events);
+          return events;
+        }
       }
     }
-    this.heldTextToBytes();
-    // The last `\n` first: the small-chunk path below needs no other (indexOf costs ~90 ns a call).
-    const lastLf = chunk.lastIndexOf(LF);
-    if (lastLf === -1) {
-      this.keepPartial(chunk, events);
-      return events;
-    }
-    if (this.partial.byteLength > 0 && lastLf < COPY_LINES_BELOW) {
-      // A small chunk after a held line start: copying its lines behind that start (cheap at this
-      // size) makes them all one region, decoded in one call instead of two.
-      this.partial.push(chunk.subarray(0, lastLf + 1));
-      this.splitWholeLines(this.partial.take(), events);
-    } else {
-      const firstLf = chunk.indexOf(LF);
-      this.finishPartialLine(chunk.subarray(0, firstLf), events);
-      if (lastLf > firstLf) this.splitWholeLines(chunk.subarray(firstLf + 1, lastLf + 1), events);
-    }
-    this.keepPartial(chunk.subarray(lastLf + 1), events);
+    this.pushBytes(bytes, events);
     return events;
   }
 
   end(): FrameEvent[] {
-    this.heldTextToBytes();
-    const held = this.partial.byteLength;
+    const heldText = this.takeHeldText();
+    const held = heldText.length + this.partial.byteLength;
     const events: FrameEvent[] = [];
     if (this.skipping) {
       events.push(truncatedError(this.name, 0, 'inside an oversized line that was being skipped'));
-    } else if (held > 0 && !isBlank(this.decoder.decode(this.partial.take()) ?? 'x')) {
-      events.push(truncatedError(this.name, held, 'inside a line (no final \\n)'));
+    } else if (held > 0) {
+      const rest = this.partial.byteLength > 0 ? this.decoder.decode(this.partial.take()) : '';
+      if (rest === null || !isBlank(heldText + rest)) events.push(truncatedError(this.name, held, 'inside a line (no final \\n)'));
     }
     this.partial.clear();
     this.skipping = false;
@@ -111,6 +126,48 @@ export class NewlineFramer implements Framer {
   }
 
   /**
+   * The byte path, for chunks that are not ASCII or too small to decode on their own. The line
+   * held so far is `heldText` (an ASCII start kept as text) followed by the bytes in `partial`.
+   */
+  private pushBytes(chunk: Uint8Array, events: FrameEvent[]): void {
+    // The last `\n` first: the small-chunk path below needs no other (indexOf costs ~90 ns a call).
+    const lastLf = lastIndexOfLf(chunk);
+    if (lastLf === -1) {
+      this.keepPartial(chunk, events);
+      return;
+    }
+    const linesEnd = lastLf + 1;
+    if (this.skipping) {
+      // The first line is the rest of an oversized one: drop it.
+      this.skipping = false;
+      const firstLf = chunk.indexOf(LF);
+      if (lastLf > firstLf) this.splitWholeLines(chunk.subarray(firstLf + 1, linesEnd), '', events);
+    } else if (this.partial.byteLength === 0) {
+      this.splitWholeLines(linesEnd === chunk.length ? chunk : chunk.subarray(0, linesEnd), this.takeHeldText(), events);
+    } else if (lastLf < COPY_LINES_BELOW) {
+      // A small chunk after held bytes: copying its lines behind them (cheap at this size) makes
+      // them all one region, decoded in one call instead of two.
+      this.partial.push(chunk.subarray(0, linesEnd));
+      this.splitWholeLines(this.partial.take(), this.takeHeldText(), events);
+    } else {
+      const firstLf = chunk.indexOf(LF);
+      this.finishPartialLine(chunk.subarray(0, firstLf), events);
+      if (lastLf > firstLf) this.splitWholeLines(chunk.subarray(firstLf + 1, linesEnd), '', events);
+    }
+    if (linesEnd < chunk.length) this.keepPartial(chunk.subarray(linesEnd), events);
+  }
+
+  /** The ASCII start of the current line held as text, which is then no longer held. */
+  private takeHeldText(): string {
+    const text = this.heldText;
+    if (text.length > 0) {
+      this.heldText = '';
+      this.heldTextPieces = 0;
+    }
+    return text;
+  }
+
+  /**
    * `text` is a whole chunk, all ASCII (so a character is a byte): the same as the byte path below,
    * with the unfinished line kept as text (a rope of the chunks' strings, flattened once when the
    * line is complete).
@@ -122,9 +179,7 @@ export class NewlineFramer implements Framer {
       this.keepText(text, events);
       return;
     }
-    const held = this.heldText;
-    this.heldText = '';
-    this.heldTextPieces = 0;
+    const held = this.takeHeldText();
     const size = held.length + end;
     if (size > max) events.push(oversizedError(this.name, max, size));
     else pushLine(held.length === 0 ? text.slice(0, end) : held + text.slice(0, end), events);
@@ -163,23 +218,21 @@ export class NewlineFramer implements Framer {
   /** Holds the start of a line whose end has not arrived, unless that makes it too long. */
   private keepPartial(bytes: Uint8Array, events: FrameEvent[]): void {
     if (this.skipping || bytes.length === 0) return;
-    const held = this.partial.byteLength + bytes.length;
+    const held = this.heldText.length + this.partial.byteLength + bytes.length;
     if (held > this.maxMessageBytes) {
       events.push(oversizedError(this.name, this.maxMessageBytes));
       this.partial.clear();
+      this.takeHeldText();
       this.skipping = true;
       return;
     }
     this.partial.push(bytes);
   }
 
-  /** `head` ends the line held in `partial` (or, with nothing held, is a whole line itself). */
+  /** `head` ends the line held in `heldText` + `partial`. */
   private finishPartialLine(head: Uint8Array, events: FrameEvent[]): void {
-    if (this.skipping) {
-      this.skipping = false;
-      return;
-    }
-    const size = this.partial.byteLength + head.length;
+    const prefix = this.takeHeldText();
+    const size = prefix.length + this.partial.byteLength + head.length;
     if (size > this.maxMessageBytes) {
       events.push(oversizedError(this.name, this.maxMessageBytes, size));
       this.partial.clear();
@@ -188,57 +241,75 @@ export class NewlineFramer implements Framer {
     this.partial.push(head);
     const bytes = this.partial.take();
     const text = this.decoder.decode(bytes);
-    if (text === null) events.push(invalidUtf8Error(this.name, bytes.length));
-    else pushLine(text, events);
+    if (text === null) events.push(invalidUtf8Error(this.name, prefix.length + bytes.length));
+    else pushLine(prefix + text, events);
   }
 
-  /** `region` holds whole lines, each ended by `\n`. */
-  private splitWholeLines(region: Uint8Array, events: FrameEvent[]): void {
+  /** `region` holds whole lines, each ended by `\n`; `prefix` (ASCII) goes before the first. */
+  private splitWholeLines(region: Uint8Array, prefix: string, events: FrameEvent[]): void {
     const text = this.decoder.decode(region);
     if (text === null) {
-      this.splitLinesOneByOne(region, events);
+      this.splitLinesOneByOne(region, prefix, events);
       return;
     }
-    // Only a region longer than the bound can hold a line longer than it; then the byte length of
-    // each line is needed, found by a second (native) scan of the bytes alongside the string.
-    const checkSizes = region.length > this.maxMessageBytes;
+    const max = this.maxMessageBytes;
+    // Only a region longer than the bound can hold a line longer than it. In ASCII text a
+    // character is a byte; otherwise each line's byte length is found by a second (native) scan
+    // of the bytes alongside the string.
+    const checkSizes = prefix.length + region.length > max;
+    const byBytes = checkSizes && text.length !== region.length;
     let start = 0;
     let byteStart = 0;
     for (;;) {
       const end = text.indexOf('\n', start);
       if (end === -1) break;
+      const head = start === 0 ? prefix : '';
       if (checkSizes) {
-        const byteEnd = region.indexOf(LF, byteStart);
-        const size = byteEnd - byteStart;
-        byteStart = byteEnd + 1;
-        if (size > this.maxMessageBytes) {
-          events.push(oversizedError(this.name, this.maxMessageBytes, size));
+        let size = end - start;
+        if (byBytes) {
+          const byteEnd = region.indexOf(LF, byteStart);
+          size = byteEnd - byteStart;
+          byteStart = byteEnd + 1;
+        }
+        if (head.length + size > max) {
+          events.push(oversizedError(this.name, max, head.length + size));
           start = end + 1;
           continue;
         }
       }
-      pushLine(text.slice(start, end), events);
+      pushLine(head.length === 0 ? text.slice(start, end) : head + text.slice(start, end), events);
       start = end + 1;
     }
   }
 
   /** The region is not valid UTF-8: decode line by line so only the bad lines are lost. */
-  private splitLinesOneByOne(region: Uint8Array, events: FrameEvent[]): void {
+  private splitLinesOneByOne(region: Uint8Array, prefix: string, events: FrameEvent[]): void {
     let start = 0;
     for (;;) {
       const end = region.indexOf(LF, start);
       if (end === -1) break;
-      const size = end - start;
+      const head = start === 0 ? prefix : '';
+      const size = head.length + end - start;
       if (size > this.maxMessageBytes) {
         events.push(oversizedError(this.name, this.maxMessageBytes, size));
       } else {
         const text = this.decoder.decode(region.subarray(start, end));
         if (text === null) events.push(invalidUtf8Error(this.name, size));
-        else pushLine(text, events);
+        else pushLine(head + text, events);
       }
       start = end + 1;
     }
   }
+}
+
+/**
+ * `chunk.lastIndexOf(LF)`, by hand for tiny chunks: the native call costs ~100 ns on a plain
+ * Uint8Array whatever its length, half the cost of a byte fed on its own.
+ */
+function lastIndexOfLf(chunk: Uint8Array): number {
+  if (chunk.length > 16) return chunk.lastIndexOf(LF);
+  for (let i = chunk.length - 1; i >= 0; i--) if (chunk[i] === LF) return i;
+  return -1;
 }
 
 /** Adds one line (without its `\n`) as a frame, dropping a `\r` before the `\n` and blank lines. */

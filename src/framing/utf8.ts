@@ -39,6 +39,11 @@ export class Utf8Decoder {
   /** The last decode produced fewer characters than bytes: expect non-ASCII next. */
   private nonAscii = false;
 
+  /** False while the last decode saw non-ASCII text (`decodeAscii()` would return null at once). */
+  get expectsAscii(): boolean {
+    return !this.nonAscii;
+  }
+
   /** Decodes `bytes`, or returns null if they are not valid UTF-8. A byte-order mark is kept. */
   decode(bytes: Uint8Array): string | null {
     const text = this.nonAscii ? this.decodeWithIcu(bytes) : tryDecode(this.fast, bytes);

@@ -101,21 +101,38 @@ for (const name of NAMES) {
       assert.deepEqual(summary(feed(framer, [framer.encode('{"y":2}')])), ['{"y":2}']);
     });
 
-    it('cost is linear: 4x the bytes fed a byte at a time take well under 16x the time', () => {
-      // One message of n bytes, pushed one byte per call. A framer that rescans or re-concatenates
-      // its buffer per chunk is quadratic: 16x for 4x the bytes. The factor 10 leaves room for noise.
-      const run = (n: number) => () => {
-        const framer = createFramer(name);
-        const bytes = framer.encode(JSON.stringify({ s: 'x'.repeat(n) }));
-        let frames = 0;
-        for (let i = 0; i < bytes.length; i++) frames += framer.push(bytes.subarray(i, i + 1)).length;
-        assert.equal(frames, 1);
-      };
-      run(1 << 16)(); // warm up
-      const small = timeMedian(3, run(256 * 1024));
-      const large = timeMedian(3, run(1024 * 1024));
-      assert.ok(large / small < 10, `256 KiB: ${small.toFixed(1)} ms, 1 MiB: ${large.toFixed(1)} ms`);
-    });
+    // Chunk patterns that have each taken a different path through some framer: a byte at a time,
+    // ASCII chunks (held as text), tiny chunks between larger ones (held bytes joined to the
+    // next chunk), and non-ASCII text (held as bytes).
+    const patterns = [
+      { label: 'a byte at a time', char: 'x', sizes: [1] },
+      { label: '64-byte ASCII chunks', char: 'x', sizes: [64] },
+      { label: '1- and 100-byte chunks, ASCII', char: 'x', sizes: [1, 100] },
+      { label: '100-byte chunks, non-ASCII', char: 'é', sizes: [100] },
+      { label: '1- and 40-byte chunks, non-ASCII', char: 'é', sizes: [1, 40] },
+    ];
+    for (const { label, char, sizes } of patterns) {
+      it(`cost is linear: 4x the bytes in ${label} take well under 16x the time`, () => {
+        // One message of n bytes. A framer that rescans or re-concatenates what it holds per
+        // chunk is quadratic: 16x for 4x the bytes. The factor 10 leaves room for noise.
+        const byteScale = sizes[0] === 1 && sizes.length === 1 ? 1 : 4; // larger chunks run faster
+        const run = (n: number) => () => {
+          const framer = createFramer(name);
+          const bytes = framer.encode(JSON.stringify({ s: char.repeat(n / utf8(char).length) }));
+          let frames = 0;
+          for (let i = 0, k = 0; i < bytes.length; k++) {
+            const size = sizes[k % sizes.length]!;
+            frames += framer.push(bytes.subarray(i, i + size)).length;
+            i += size;
+          }
+          assert.equal(frames, 1);
+        };
+        run(1 << 16)(); // warm up
+        const small = timeMedian(3, run(byteScale * 256 * 1024));
+        const large = timeMedian(3, run(byteScale * 1024 * 1024));
+        assert.ok(large / small < 10, `${byteScale / 4} MiB: ${small.toFixed(1)} ms, ${byteScale} MiB: ${large.toFixed(1)} ms`);
+      });
+    }
   });
 }
 
