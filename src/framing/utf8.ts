@@ -107,7 +107,8 @@ export class FrameBatch {
   private readonly ranges: number[] = [];
   private count = 0;
   private perFrame = false;
-  private readonly decoder = new Utf8Decoder();
+  /** Also for the framer's own decoding, so that both follow one guess of ASCII or not. */
+  readonly decoder = new Utf8Decoder();
 
   constructor(private readonly framing: FramingName) {}
 
@@ -150,10 +151,11 @@ export class FrameBatch {
     this.chunk = null;
   }
 
-  /** Decodes one frame assembled from several chunks. */
-  decodeOne(bytes: Uint8Array, events: FrameEvent[]): void {
+  /** Decodes one frame assembled from several chunks, after `prefix` (its start, held as text). */
+  decodeOne(bytes: Uint8Array, events: FrameEvent[], prefix = ''): void {
     const text = this.decoder.decode(bytes);
-    events.push(text === null ? invalidUtf8Error(this.framing, bytes.length) : { kind: 'frame', text });
+    if (text === null) events.push(invalidUtf8Error(this.framing, prefix.length + bytes.length));
+    else events.push({ kind: 'frame', text: prefix.length === 0 ? text : prefix + text });
   }
 }
 
