@@ -34,7 +34,6 @@
  * machine, which is cheap because headers are short and bounded. A body that lies whole inside the
  * chunk is not copied: bodies are batched per chunk and decoded together (see utf8.ts).
  */
-import { ChunkList } from './chunk-list.js';
 import {
   framingError,
   oversizedError,
@@ -42,15 +41,13 @@ import {
   resolveMaxMessageBytes,
   truncatedError,
 } from './framing-errors.js';
+import { PartialFrame, smallChunkText } from './partial-frame.js';
 import type { FrameEvent, Framer, FramerOptions } from './types.js';
 import { FrameBatch, utf8ByteLength } from './utf8.js';
 
 /** The largest header block accepted. */
 export const MAX_HEADER_BYTES = 8 * 1024;
 const PREVIEW_BYTES = 64;
-/** Chunks of TEXT_PATH_MIN..TEXT_PATH_BELOW bytes that are ASCII are decoded whole (see push). */
-const TEXT_PATH_MIN = 64;
-const TEXT_PATH_BELOW = 16 * 1024;
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -106,11 +103,9 @@ export class ContentLengthFramer implements Framer {
   /** The first line's name was stray output glued onto `Content-Length` (see readHeaderLine). */
   private glued: { prefix: Uint8Array; value: string } | null = null;
 
-  // The body being read: its first bytes held as text (ASCII pieces of earlier chunks), then any
-  // held as bytes. `chunkText` is the current chunk as text, when it is ASCII and large enough.
+  // The body being read, and the chunk being pushed as text when it is ASCII and small (see push).
   private bodyLength = 0;
-  private bodyText = '';
-  private readonly body = new ChunkList();
+  private readonly body = new PartialFrame();
   private chunkText: string | null = null;
 
   private skipRemaining = 0;
@@ -128,7 +123,7 @@ export class ContentLengthFramer implements Framer {
   }
 
   get bufferedBytes(): number {
-    return this.headerLength + this.bodyText.length + this.body.byteLength;
+    return this.headerLength + this.body.byteLength;
   }
 
   push(chunk: Uint8Array): FrameEvent[] {
@@ -137,11 +132,8 @@ export class ContentLengthFramer implements Framer {
     let pos = 0;
     // A small ASCII chunk is decoded whole, once: its bodies, whole or in part, are then slices
     // of one string (a body split across chunks costs no copy and no decode call of its own:
-    // ~0.4 us a message in 1..512-byte chunks). Large chunks keep the batched decode (FrameBatch),
-    // which skips the headers between bodies and needs no text for a body held from before.
-    if (n >= TEXT_PATH_MIN && n < TEXT_PATH_BELOW && this.state !== State.Resync) {
-      this.chunkText = this.batch.decoder.decodeAscii(chunk);
-    }
+    // ~0.4 us a message in 1..512-byte chunks). See partial-frame.ts.
+    if (this.state !== State.Resync) this.chunkText = smallChunkText(chunk, this.batch.decoder);
     while (pos < n) {
       switch (this.state) {
         case State.Header: {
@@ -174,8 +166,7 @@ export class ContentLengthFramer implements Framer {
     if (this.state === State.Header && this.headerLength > 0) {
       events.push(truncatedError(this.name, this.headerLength, 'inside a header block'));
     } else if (this.state === State.Body) {
-      const held = this.bodyText.length + this.body.byteLength;
-      events.push(truncatedError(this.name, held, `inside a body of ${this.bodyLength} bytes`));
+      events.push(truncatedError(this.name, this.body.byteLength, `inside a body of ${this.bodyLength} bytes`));
     } else if (this.state === State.Skip) {
       events.push(truncatedError(this.name, 0, 'inside a rejected body that was being skipped'));
     } else if (this.state === State.Resync && this.reportGarbage) {
@@ -184,7 +175,6 @@ export class ContentLengthFramer implements Framer {
     this.state = State.Header;
     this.resetHeader();
     this.body.clear();
-    this.bodyText = '';
     this.skipRemaining = 0;
     this.reportGarbage = false;
     return events;
@@ -389,8 +379,7 @@ export class ContentLengthFramer implements Framer {
 
   private readBody(chunk: Uint8Array, pos: number, events: FrameEvent[]): number {
     const available = chunk.length - pos;
-    const heldText = this.bodyText;
-    const held = heldText.length + this.body.byteLength;
+    const held = this.body.byteLength;
     const text = this.chunkText;
     if (held === 0 && available >= this.bodyLength) {
       // The whole body is in this chunk: no copy; a slice of the chunk's text, or decoded with
@@ -402,25 +391,13 @@ export class ContentLengthFramer implements Framer {
       return end;
     }
     const need = this.bodyLength - held;
-    const end = available < need ? chunk.length : pos + need;
-    if (text !== null && this.body.byteLength === 0) {
-      // Held as text so far, and this piece is text too.
-      if (end < pos + need) {
-        this.bodyText = heldText + text.slice(pos);
-        return end;
-      }
-      this.bodyText = '';
-      events.push({ kind: 'frame', text: heldText + text.slice(pos, end) });
-      this.state = State.Header;
-      return end;
+    if (available < need) {
+      this.body.keep(chunk, pos, chunk.length, text);
+      return chunk.length;
     }
-    this.body.push(pos === 0 && end === chunk.length ? chunk : chunk.subarray(pos, end));
-    if (end < pos + need) return end;
-    this.batch.flush(events);
-    this.bodyText = '';
-    this.batch.decodeOne(this.body.take(), events, heldText);
+    this.body.finish(chunk, pos, pos + need, text, this.batch, events);
     this.state = State.Header;
-    return end;
+    return pos + need;
   }
 
   private startSkip(length: number): void {

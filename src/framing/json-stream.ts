@@ -28,8 +28,8 @@
  * indexOf and against scanning a decoded string with charCodeAt, it was the fastest of the three
  * (~500 MB/s on ~200-byte messages, ~700 MB/s on 1 MB ones, where JSON.parse does ~100-150 MB/s).
  */
-import { ChunkList } from './chunk-list.js';
 import { framingError, oversizedError, quoteBytes, resolveMaxMessageBytes, truncatedError } from './framing-errors.js';
+import { PartialFrame, smallChunkText } from './partial-frame.js';
 import type { FrameEvent, Framer, FramerOptions } from './types.js';
 import { FrameBatch } from './utf8.js';
 
@@ -74,8 +74,10 @@ export class JsonStreamFramer implements Framer {
   private inString = false;
   /** The previous chunk ended on a backslash inside a string: the next byte is escaped. */
   private escapePending = false;
-  /** The bytes of the current value from earlier chunks. */
-  private readonly pieces = new ChunkList();
+  /** The current value's pieces from earlier chunks. */
+  private readonly pieces = new PartialFrame();
+  /** The chunk being pushed as text, when it is ASCII and small (see push). */
+  private chunkText: string | null = null;
   /** The current value is over the bound: it is scanned to its end but not kept. */
   private discarding = false;
   private discardedBytes = 0;
@@ -97,6 +99,10 @@ export class JsonStreamFramer implements Framer {
     const events: FrameEvent[] = [];
     const n = chunk.length;
     let pos = 0;
+    // A small ASCII chunk is decoded whole, once: its values, whole or in part, are then slices of
+    // one string (a value split across chunks costs no copy and no decode call of its own). See
+    // partial-frame.ts.
+    this.chunkText = smallChunkText(chunk, this.batch.decoder);
     while (pos < n) {
       if (this.depth === 0) {
         pos = this.skipToValue(chunk, pos, events);
@@ -114,6 +120,7 @@ export class JsonStreamFramer implements Framer {
       pos = end;
     }
     this.batch.flush(events);
+    this.chunkText = null;
     return events;
   }
 
@@ -214,11 +221,10 @@ export class JsonStreamFramer implements Framer {
       events.push(oversizedError(this.name, this.maxMessageBytes, size));
       this.pieces.clear();
     } else if (held === 0) {
-      this.batch.add(chunk, start, end);
+      if (this.chunkText !== null) events.push({ kind: 'frame', text: this.chunkText.slice(start, end) });
+      else this.batch.add(chunk, start, end);
     } else {
-      this.pieces.push(chunk.subarray(0, end));
-      this.batch.flush(events);
-      this.batch.decodeOne(this.pieces.take(), events);
+      this.pieces.finish(chunk, 0, end, this.chunkText, this.batch, events);
     }
     this.valueStart = 0;
   }
@@ -228,15 +234,14 @@ export class JsonStreamFramer implements Framer {
     const start = this.valueStart;
     this.valueStart = 0;
     if (this.discarding) return;
-    const tail = start === 0 ? chunk : chunk.subarray(start);
-    if (this.pieces.byteLength + tail.length > this.maxMessageBytes) {
+    if (this.pieces.byteLength + chunk.length - start > this.maxMessageBytes) {
       this.batch.flush(events);
       events.push(oversizedError(this.name, this.maxMessageBytes));
       this.pieces.clear();
       this.discarding = true;
       return;
     }
-    this.pieces.push(tail);
+    this.pieces.keep(chunk, start, chunk.length, this.chunkText);
   }
 
   private addGarbage(b: number, events: FrameEvent[]): void {

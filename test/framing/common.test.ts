@@ -50,6 +50,48 @@ for (const name of NAMES) {
       );
     });
 
+    it('chunks of any size, many of them 64+ bytes and ASCII (decoded whole), give the frames a byte at a time gives', () => {
+      // Large ASCII messages, unicode ones and ones over the bound, cut into chunks of 1..600
+      // bytes, tiny ones and 64+ ones often: pieces of a frame held as text, as bytes, and
+      // switching from one to the other.
+      const text = fc.oneof(
+        fc.stringMatching(/^[ -~]{0,400}$/, { size: 'max' }),
+        fc.string({ unit: 'grapheme', maxLength: 60, size: 'max' }),
+      );
+      const message = text.map((t) => JSON.stringify({ t }));
+      fc.assert(
+        fc.property(fc.array(message, { minLength: 1, maxLength: 10 }), fc.array(fc.oneof(fc.integer({ min: 1, max: 16 }), fc.integer({ min: 64, max: 160 }), fc.integer({ min: 1, max: 600 })), { minLength: 1 }), (messages, sizes) => {
+          const bytes = encodeAll(createFramer(name), messages);
+          const expected = summary(feed(createFramer(name, { maxMessageBytes: 300 }), cutEvery(bytes, 1)));
+          const framer = createFramer(name, { maxMessageBytes: 300 });
+          const events = [];
+          for (let at = 0, k = 0; at < bytes.length; k++) {
+            const size = sizes[k % sizes.length]!;
+            events.push(...framer.push(bytes.subarray(at, at + size)));
+            at += size;
+          }
+          events.push(...framer.end());
+          assert.deepEqual(summary(events), expected);
+          assert.equal(framer.bufferedBytes, 0);
+        }),
+        { numRuns: 300 },
+      );
+    });
+
+    it('a 40 KB message in 64-byte chunks with a tiny chunk in the middle comes out whole', () => {
+      // Text pieces, bytes from the tiny chunk on, and past 256 pieces (the text rope's bound).
+      const json = JSON.stringify({ s: Array.from({ length: 8000 }, (_, i) => i).join() }); // no repeating piece
+      const framer = createFramer(name);
+      const bytes = encodeAll(framer, [json, '[1]']);
+      const events = [];
+      for (let at = 0, k = 0; at < bytes.length; k++) {
+        const size = k === 100 ? 3 : 64;
+        events.push(...framer.push(bytes.subarray(at, at + size)));
+        at += size;
+      }
+      assert.deepEqual(summary([...events, ...framer.end()]), [json, '[1]']);
+    });
+
     it('one byte at a time gives the same frames', () => {
       fc.assert(
         fc.property(fc.array(messageJson, { minLength: 1, maxLength: 4 }), (messages) => {
