@@ -32,7 +32,9 @@
  * How it stays fast: a header written exactly as `Content-Length: N\r\n\r\n` (what nearly every
  * implementation writes) is matched in place; any other header runs through a byte-at-a-time state
  * machine, which is cheap because headers are short and bounded. A body that lies whole inside the
- * chunk is not copied: bodies are batched per chunk and decoded together (see utf8.ts).
+ * chunk is not copied: bodies are batched per chunk and decoded together (see utf8.ts), or, in a
+ * small ASCII chunk, sliced from the chunk decoded whole, as are the pieces of a body split across
+ * such chunks (see partial-frame.ts).
  */
 import {
   framingError,
