@@ -1,7 +1,8 @@
 /**
  * The server side of JSON-RPC 2.0 without I/O: register handlers on a `Dispatcher`, answer text
- * with `handle()`, or drive single messages with `respond()` / `Dispatcher.invoke()` +
- * `toJsonRpcException()` from a connection layer.
+ * with `handle()`, or drive single messages with `respond()` / `Dispatcher.invoke()` (or `call()`,
+ * which returns a synchronous handler's value without a promise) + `toJsonRpcException()` from a
+ * connection layer.
  */
 export { Dispatcher, RESERVED_PREFIX, type AddMethodsOptions, type FallbackHandler, type HandlerMapping } from './dispatcher.js';
 export { handle, respondBatch, DEFAULT_MAX_BATCH_SIZE, DEFAULT_MAX_CONCURRENCY, type HandleOptions } from './handle.js';
