@@ -91,7 +91,8 @@ export class InboundReader {
           this.inboxOffset = end;
         }
         const messages = this.peer.parse(slice);
-        for (let i = 0; i < messages.length; i++) host.receive(messages[i]!);
+        // A handler may close the connection: what came with its message is then dropped.
+        for (let i = 0; i < messages.length && !host.isClosed(); i++) host.receive(messages[i]!);
       }
     } finally {
       this.pumping = false;

@@ -481,6 +481,26 @@ describe('closing', () => {
     });
   });
 
+  it('a handler that closes its connection stops the messages read with it from running', async () => {
+    const { a, b } = memoryPair();
+    const ran: string[] = [];
+    let server: JsonRpcConnection | undefined;
+    const dispatcher = new Dispatcher()
+      .add('stop', () => {
+        ran.push('stop');
+        void server!.close();
+        return 'stopping';
+      })
+      .add('after', () => {
+        ran.push('after');
+      });
+    server = connect(b, { dispatcher });
+    // Both requests in one chunk: one parse yields both.
+    a.writable.write('{"jsonrpc":"2.0","id":1,"method":"stop"}\n{"jsonrpc":"2.0","id":2,"method":"after"}\n');
+    await server.closed;
+    assert.deepEqual(ran, ['stop']);
+  });
+
   it('close() with requests pending rejects every one with a reason; the server handler is aborted', async () => {
     await noUnhandledRejections(async () => {
       const log: string[] = [];
