@@ -21,19 +21,16 @@
 import { ChunkList } from './chunk-list.js';
 import { oversizedError, invalidUtf8Error, resolveMaxMessageBytes, truncatedError } from './framing-errors.js';
 import type { FrameEvent, Framer, FramerOptions } from './types.js';
+import { MAX_TEXT_PIECES, TEXT_CHUNK_MIN } from './partial-frame.js';
 import { Utf8Decoder } from './utf8.js';
 
 const LF = 0x0a;
 /** Below this many bytes, a chunk's lines are copied behind a held line start (see push). */
 const COPY_LINES_BELOW = 4096;
-/** Smaller chunks take the byte path: as text, each would be a decode call and a rope node. */
-const TEXT_PATH_MIN = 64;
 /** Held bytes are joined with the next chunk (see push) only while fewer than this... */
 const JOIN_HELD_BELOW = 4096;
 /** ...and only when that chunk has at least this many bytes. */
 const JOIN_CHUNK_MIN = 32;
-/** A line start held as text has at most this many pieces (the depth of its rope). */
-const MAX_TEXT_PIECES = 256;
 
 export class NewlineFramer implements Framer {
   readonly name = 'newline' as const;
@@ -65,7 +62,7 @@ export class NewlineFramer implements Framer {
     if (!this.skipping) {
       const held = this.partial.byteLength;
       if (held === 0) {
-        if (chunk.length >= TEXT_PATH_MIN) {
+        if (chunk.length >= TEXT_CHUNK_MIN) {
           const text = this.decoder.decodeAscii(chunk);
           if (text !== null) {
             this.pushText(text, events);
@@ -76,7 +73,7 @@ export class NewlineFramer implements Framer {
         held < JOIN_HELD_BELOW &&
         chunk.length >= JOIN_CHUNK_MIN &&
         chunk.length < COPY_LINES_BELOW &&
-        held + chunk.length >= TEXT_PATH_MIN &&
+        held + chunk.length >= TEXT_CHUNK_MIN &&
         this.decoder.expectsAscii
       ) {
         // A few bytes held (the tail of a tiny chunk): join them with this chunk (one small copy)

@@ -13,14 +13,14 @@ import { ChunkList } from './chunk-list.js';
 import type { FrameBatch, Utf8Decoder } from './utf8.js';
 import type { FrameEvent } from './types.js';
 
-/** The text rope has at most this many pieces; later pieces are held as bytes. */
-const MAX_TEXT_PIECES = 256;
+/** A frame's start held as text has at most this many pieces (the depth of its rope). */
+export const MAX_TEXT_PIECES = 256;
 /**
  * Chunks of TEXT_CHUNK_MIN..TEXT_CHUNK_BELOW bytes are decoded whole when ASCII. Below, a decode
  * call's fixed cost (~150 ns) outweighs what it saves; above, frames are mostly whole inside the
  * chunk, and FrameBatch decodes just them, skipping what lies between.
  */
-const TEXT_CHUNK_MIN = 64;
+export const TEXT_CHUNK_MIN = 64;
 const TEXT_CHUNK_BELOW = 16 * 1024;
 
 /** The chunk as text, when it is ASCII and of a size worth decoding whole; else null. */
