@@ -60,16 +60,16 @@ const CASES = {
   megabyte: '~1 MB messages, 64 KiB chunks',
   byte: (megabytes: number) => `one ${megabytes} MB message, 1-byte chunks`,
 };
-const OURS = (framing: FramingName) => `jsonrpc-wire ${framing}`;
+export const OURS = (framing: FramingName) => `jsonrpc-wire ${framing}`;
 
-interface Workload {
+export interface Workload {
   name: string;
   messages: string[];
   /** The stream in each framing, cut into chunks. */
   chunks: Record<FramingName, Uint8Array[]>;
 }
 
-interface Contender {
+export interface Contender {
   name: string;
   /** Parses the whole workload; resolves with the number of messages seen. */
   run(w: Workload): number | Promise<number>;
@@ -98,6 +98,14 @@ function makeWorkload(name: string, messages: string[], cut: (bytes: Uint8Array)
   }
   return { name, messages, chunks };
 }
+
+/** The throughput cases' workloads, by how many messages they hold (also for instructions.ts). */
+export const WORKLOADS = {
+  small: (count: number) => makeWorkload(CASES.small, lspMessages(count), (b) => fixedChunks(b, 65536)),
+  random: (count: number) => makeWorkload(CASES.random, lspMessages(count), (b) => randomChunks(b, 1, 512)),
+  unicode: (count: number) => makeWorkload(CASES.unicode, unicodeMessages(count), (b) => fixedChunks(b, 65536)),
+  megabyte: (count: number) => makeWorkload(CASES.megabyte, megabyteMessages(count), (b) => fixedChunks(b, 65536)),
+};
 
 /*
  * Our contenders, one loop per framer class. A single shared loop would see all three classes at
@@ -225,7 +233,7 @@ function throughStream(name: string, stream: NodeJS.ReadWriteStream, chunks: rea
   });
 }
 
-const CONTENDERS: Contender[] = [
+export const CONTENDERS: Contender[] = [
   {
     name: LIMIT,
     run(w) {
@@ -371,11 +379,10 @@ export async function runFramingBench(options: { quick?: boolean; baseline?: str
   const extra = options.baseline === undefined ? [] : baselineContenders(await loadBuild(options.baseline));
   const rounds = quick ? 3 : 9;
   const rows: FramingBenchRow[] = [];
-  const lsp = lspMessages(quick ? 4000 : 10000);
-  rows.push(...(await throughputCase(makeWorkload(CASES.small, lsp, (b) => fixedChunks(b, 65536)), rounds, extra)));
-  rows.push(...(await throughputCase(makeWorkload(CASES.random, lsp, (b) => randomChunks(b, 1, 512)), rounds, extra)));
-  rows.push(...(await throughputCase(makeWorkload(CASES.unicode, unicodeMessages(quick ? 500 : 1500), (b) => fixedChunks(b, 65536)), rounds, extra)));
-  rows.push(...(await throughputCase(makeWorkload(CASES.megabyte, megabyteMessages(quick ? 2 : 4), (b) => fixedChunks(b, 65536)), quick ? 3 : 5, extra)));
+  rows.push(...(await throughputCase(WORKLOADS.small(quick ? 4000 : 10000), rounds, extra)));
+  rows.push(...(await throughputCase(WORKLOADS.random(quick ? 4000 : 10000), rounds, extra)));
+  rows.push(...(await throughputCase(WORKLOADS.unicode(quick ? 500 : 1500), rounds, extra)));
+  rows.push(...(await throughputCase(WORKLOADS.megabyte(quick ? 2 : 4), quick ? 3 : 5, extra)));
   rows.push(...(await byteAtATimeCase(2.5, quick ? 1 : 3)));
   rows.push(...(await byteAtATimeCase(10, quick ? 1 : 3)));
   return rows;
