@@ -6,9 +6,10 @@
  * Why: on a shared 2-core machine the time of the same work swings by up to 2x within minutes,
  * so a 5% change cannot be seen in framing.ts's ratios without many runs. The instruction count
  * of one case repeats to within ~0.5% from run to run, so it can. (Between cases the heap differs:
- * the 1..512-byte case keeps ~20k chunk objects alive, and GC makes even the limit 7% dearer.) It is not a time: it does not see cache
- * misses or mispredicted branches, which are where small chunks lose most of their time (see
- * src/framing/README.md). Read it next to framing.ts's table, not instead of it.
+ * the 1..512-byte case keeps ~20k chunk objects alive, and GC makes even the limit 7% dearer.)
+ * It is not a time: it does not see cache misses or mispredicted branches, which are where small
+ * chunks lose most of their time (see src/framing/README.md). Read it next to framing.ts's table,
+ * not instead of it.
  *
  * How: each contender runs in a worker process under callgrind, `node --single-threaded` (no
  * compiler or GC threads, whose timing would change the count), once with 2 and once with 8
