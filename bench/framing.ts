@@ -53,7 +53,7 @@ export interface FramingBenchRow extends Row {
 export const LIMIT = 'JSON.parse pre-split (limit)';
 
 /** The cases' names (also the tables' titles). */
-const CASES = {
+export const CASES = {
   small: '~200 B LSP messages, 64 KiB chunks',
   random: '~200 B LSP messages, random 1..512 B chunks',
   unicode: '~2 KB unicode messages, 64 KiB chunks',

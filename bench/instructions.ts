@@ -19,7 +19,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { CONTENDERS, LIMIT, OURS, WORKLOADS } from './framing.js';
+import { CASES, CONTENDERS, LIMIT, OURS, WORKLOADS } from './framing.js';
 import { fmt, fmtRatio, progress } from './harness.js';
 
 /** framing.ts's throughput cases, with fewer messages (callgrind runs them ~50x slower). */
@@ -110,7 +110,7 @@ async function main(argv: string[]): Promise<void> {
 
   for (const c of cases) {
     const limit = perMessage.get(`${c}/${LIMIT}`)!;
-    console.log(`\n[instructions] ${WORKLOADS[c](1).name}: instructions per message (lower is better)`);
+    console.log(`\n[instructions] ${CASES[c]}: instructions per message (lower is better)`);
     console.log(`${'contender'.padEnd(29)}  ${'per message'.padStart(11)}   vs limit (limit's count / this one's)`);
     for (const k of MEASURED) {
       const value = perMessage.get(`${c}/${k}`)!;
