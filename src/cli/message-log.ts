@@ -1,0 +1,189 @@
+/**
+ * The log side of `jsonrpc-wire tap`: bytes seen in each direction in, log lines (JSON text, one per
+ * message) out. Pure: no I/O and no clock (the caller says when each chunk was read), so it can run
+ * wherever the bytes are copied to, and every line it writes is testable.
+ *
+ * Each direction has its own framer, exactly the project's, so a log line is what a jsonrpc-wire
+ * peer would have read. A request is remembered until the response with its id comes back the other
+ * way; that response's line then names the request's method and the latency between the two.
+ */
+import { createFramer } from '../framing/index.js';
+import type { Framer, FramingName } from '../framing/types.js';
+import { utf8ByteLength } from '../framing/utf8.js';
+import type { JsonRpcException } from '../parser/errors.js';
+import {
+  parseErrorMessage, validateMessage, type JsonRpcId, type JsonRpcMessage, type JsonRpcSingleMessage,
+} from '../parser/messages.js';
+import type { Direction, MessageLine } from './log-format.js';
+import { redactMessage } from './redact.js';
+
+/** Requests remembered while they wait for their response; past this the oldest is forgotten. */
+export const MAX_PENDING_REQUESTS = 10_000;
+/** Characters of an invalid message's text kept in its line. */
+export const MAX_INVALID_TEXT = 1024;
+
+export interface MessageLogOptions {
+  readonly framing: FramingName;
+  /** Replace params, result and error data by their shape (see redact.ts). */
+  readonly redact?: boolean;
+  /** Written into every line: the connection number of `tap --tcp`. */
+  readonly conn?: number;
+  /** UTF-8 byte length of a string (Node passes Buffer.byteLength; the default is pure). */
+  readonly utf8Length?: (text: string) => number;
+  readonly maxPendingRequests?: number;
+}
+
+interface Pending {
+  readonly method: string;
+  readonly time: number;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+export class MessageLog {
+  private readonly framers: Record<Direction, Framer>;
+  private readonly pending = new Map<string, Pending>();
+  private readonly utf8Length: (text: string) => number;
+  private readonly maxPending: number;
+
+  constructor(private readonly options: MessageLogOptions) {
+    this.framers = { 'to-server': createFramer(options.framing), 'to-client': createFramer(options.framing) };
+    this.utf8Length = options.utf8Length ?? utf8ByteLength;
+    this.maxPending = options.maxPendingRequests ?? MAX_PENDING_REQUESTS;
+  }
+
+  /** Requests seen and not yet answered. */
+  get pendingRequests(): number {
+    return this.pending.size;
+  }
+
+  /** The bytes of one chunk read in `dir` at `time` (epoch ms): a line for every message they complete. */
+  push(dir: Direction, chunk: Uint8Array, time: number): string[] {
+    return this.lines(dir, this.framers[dir].push(chunk), time);
+  }
+
+  /** The direction ended (EOF): a line if it ended inside a message. */
+  end(dir: Direction, time: number): string[] {
+    return this.lines(dir, this.framers[dir].end(), time);
+  }
+
+  /**
+   * Bytes of `dir` were not given to the log (it could not keep up): the framer starts afresh, and
+   * resynchronizes at the next message it recognizes.
+   */
+  skip(dir: Direction): void {
+    this.framers[dir] = createFramer(this.options.framing);
+  }
+
+  private lines(dir: Direction, events: ReturnType<Framer['push']>, time: number): string[] {
+    const out: string[] = [];
+    for (const event of events) {
+      if (event.kind === 'error') out.push(this.unreadable(dir, event.error, time));
+      else this.frame(dir, event.text, time, out);
+    }
+    return out;
+  }
+
+  /** The fields every line starts with, in the order the README lists them. */
+  private head(dir: Direction, time: number): Pick<MessageLine, 'time' | 'conn' | 'dir' | 'framing'> {
+    const iso = new Date(time).toISOString();
+    return this.options.conn === undefined
+      ? { time: iso, dir, framing: this.options.framing }
+      : { time: iso, conn: this.options.conn, dir, framing: this.options.framing };
+  }
+
+  private unreadable(dir: Direction, error: JsonRpcException, time: number): string {
+    return JSON.stringify({ ...this.head(dir, time), kind: 'unreadable', problem: error.message });
+  }
+
+  private frame(dir: Direction, text: string, time: number, out: string[]): void {
+    const size = this.utf8Length(text);
+    let value: unknown;
+    let message: JsonRpcMessage;
+    try {
+      value = JSON.parse(text);
+      message = validateMessage(value);
+    } catch (err) {
+      message = parseErrorMessage(err instanceof Error ? err.message : String(err));
+    }
+    if (message.kind !== 'batch') {
+      // The frame text is the message exactly as sent: embed it as is unless it spans lines.
+      const raw = message.kind === 'invalid' ? undefined : this.options.redact === true ? JSON.stringify(redactMessage(value)) : oneLine(text, value);
+      out.push(this.line(dir, time, message, size, raw, text));
+      return;
+    }
+    const entries = value as unknown[];
+    message.messages.forEach((entry, index) => {
+      const raw = entry.kind === 'invalid' ? undefined : JSON.stringify(this.options.redact === true ? redactMessage(entries[index]) : entries[index]);
+      const batch = { index, of: entries.length };
+      out.push(this.line(dir, time, entry, index === 0 ? size : 0, raw, JSON.stringify(entries[index]) ?? '', batch));
+    });
+  }
+
+  private line(
+    dir: Direction,
+    time: number,
+    message: JsonRpcSingleMessage,
+    size: number,
+    raw: string | undefined,
+    text: string,
+    batch?: MessageLine['batch'],
+  ): string {
+    const line: Mutable<MessageLine> = { ...this.head(dir, time), size, kind: message.kind };
+    if (batch !== undefined) line.batch = batch;
+    switch (message.kind) {
+      case 'request':
+        line.id = message.id;
+        line.method = message.method;
+        this.remember(dir, message.id, message.method, time);
+        break;
+      case 'notification':
+        line.method = message.method;
+        break;
+      case 'response': {
+        line.id = message.id;
+        const request = this.answer(dir, message.id);
+        if (request === undefined) line.unmatched = true;
+        else {
+          line.method = request.method;
+          line.latencyMs = Math.round((time - request.time) * 1000) / 1000;
+        }
+        if (!message.isSuccess) line.errorCode = message.error.code;
+        break;
+      }
+      case 'invalid': {
+        if (message.id !== null) line.id = message.id;
+        const reason = (message.error.data as { reason?: unknown } | undefined)?.reason;
+        line.problem = typeof reason === 'string' ? `${message.error.message}: ${reason}` : message.error.message;
+        if (this.options.redact !== true) line.text = text.length > MAX_INVALID_TEXT ? `${text.slice(0, MAX_INVALID_TEXT)}...` : text;
+        break;
+      }
+    }
+    const json = JSON.stringify(line);
+    return raw === undefined ? json : `${json.slice(0, -1)},"message":${raw}}`;
+  }
+
+  private remember(dir: Direction, id: JsonRpcId, method: string, time: number): void {
+    const key = pendingKey(dir, id);
+    this.pending.delete(key); // a reused id: the newer request is the one to be answered
+    if (this.pending.size >= this.maxPending) this.pending.delete(this.pending.keys().next().value as string);
+    this.pending.set(key, { method, time });
+  }
+
+  private answer(responseDir: Direction, id: JsonRpcId): Pending | undefined {
+    const key = pendingKey(responseDir === 'to-client' ? 'to-server' : 'to-client', id);
+    const request = this.pending.get(key);
+    if (request !== undefined) this.pending.delete(key);
+    return request;
+  }
+}
+
+/** Requests are keyed by direction and id; `1` and `"1"` are different ids. */
+function pendingKey(requestDir: Direction, id: JsonRpcId): string {
+  return `${requestDir} ${JSON.stringify(id)}`;
+}
+
+/** JSON text with no raw line break, so it fits in one log line. */
+function oneLine(text: string, value: unknown): string {
+  return text.includes('\n') || text.includes('\r') ? JSON.stringify(value) : text.trim();
+}
