@@ -10,6 +10,9 @@ export const USAGE = `Usage:
   jsonrpc-wire serve (--stdio | --tcp HOST:PORT | --socket PATH) --methods FILE.mjs [--framing F]
   jsonrpc-wire call METHOD [PARAMS_JSON] [options] (--tcp HOST:PORT | --socket PATH | --stdio -- CMD [ARGS...])
   jsonrpc-wire call --script FILE|- [options] (--tcp HOST:PORT | --socket PATH | --stdio -- CMD [ARGS...])
+  jsonrpc-wire tap [--log FILE] [--framing F] [--redact] -- CMD [ARGS...]
+  jsonrpc-wire tap --tcp LISTEN_HOST:PORT --to HOST:PORT [--log FILE] [--framing F] [--redact]
+  jsonrpc-wire stats LOG.jsonl [--html REPORT.html]
 
 Options:
   --framing newline|content-length|json-stream   how messages are delimited (default: newline;
@@ -18,6 +21,9 @@ Options:
   --verbose           print the server's notifications and requests to stderr (call)
   --script FILE|-     run one call per line: {"method": "...", "params": ..., "notification": true?}
   --methods FILE.mjs  a module whose exported functions are served (serve)
+  --log FILE          append one JSON line per message to FILE (tap; default: stderr)
+  --redact            log params, results and error data as their shape only (tap)
+  --html FILE         also write a self-contained HTML report (stats)
   -h, --help          show this help`;
 
 /** Exit codes, so scripts can tell a failed call from a broken connection. */

@@ -59,9 +59,11 @@ export interface StartLine extends LineBase {
   readonly redact: boolean;
 }
 
-/** The server exited (stdio), or a connection closed (tcp). */
+/** The server exited (stdio) or tap stopped (tcp); a connection opened or closed (tcp). */
 export interface EndLine extends LineBase {
-  readonly kind: 'exit' | 'close';
+  readonly kind: 'exit' | 'open' | 'close';
+  /** On `open`: the client's address. */
+  readonly from?: string;
   readonly code?: number | null;
   readonly signal?: string | null;
   readonly reason?: string;

@@ -8,9 +8,14 @@ import { EXIT, parseCommandLine, USAGE, UsageError } from './args.js';
 import { runCall } from './call.js';
 import { CliFailure } from './endpoint.js';
 import { runServe } from './serve.js';
+import { runStats } from './stats.js';
+import { runTap } from './tap.js';
+import { parseStatsCommand, parseTapCommand } from './tap-args.js';
 
 async function main(argv: readonly string[]): Promise<number> {
   try {
+    if (argv[0] === 'tap') return await runTap(parseTapCommand(argv.slice(1)), process);
+    if (argv[0] === 'stats') return await runStats(parseStatsCommand(argv.slice(1)), process);
     const command = parseCommandLine(argv);
     switch (command.command) {
       case 'help':

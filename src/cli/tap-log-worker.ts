@@ -1,0 +1,61 @@
+/**
+ * The thread that writes `tap`'s log. The pass-through thread only copies each chunk and posts it
+ * here, so framing, parsing and writing the log never delay a byte of the traffic. One MessageLog
+ * per connection; every line goes through a LogSink, which drops lines rather than queue them.
+ */
+import { createWriteStream } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import { LogSink } from './log-sink.js';
+import { MessageLog } from './message-log.js';
+import type { LogWorkerData, ToLogWorker } from './tap-log.js';
+
+const data = workerData as LogWorkerData;
+const processed = new BigInt64Array(data.processed);
+// Without --log the lines go to stderr, which an editor shows as the server's log.
+const stream = data.file === undefined ? createWriteStream('', { fd: 2, autoClose: false }) : createWriteStream(data.file, { flags: 'a', highWaterMark: 1 << 20 });
+const sink = new LogSink(stream);
+const logs = new Map<number, MessageLog>();
+
+function logOf(conn: number): MessageLog {
+  let log = logs.get(conn);
+  if (log === undefined) {
+    log = new MessageLog({
+      framing: data.framing,
+      redact: data.redact,
+      conn: data.numbered ? conn : undefined,
+      utf8Length: (text) => Buffer.byteLength(text),
+    });
+    logs.set(conn, log);
+  }
+  return log;
+}
+
+function handle(message: ToLogWorker): void {
+  switch (message.type) {
+    case 'bytes':
+      try {
+        for (const line of logOf(message.conn).push(message.dir, message.bytes, message.time)) sink.write(line);
+      } finally {
+        Atomics.add(processed, 0, BigInt(message.bytes.length));
+      }
+      return;
+    case 'skipped':
+      logOf(message.conn).skip(message.dir);
+      sink.write(JSON.stringify({ time: new Date(message.time).toISOString(), ...(data.numbered ? { conn: message.conn } : {}), kind: 'dropped', dir: message.dir, bytes: message.bytes }));
+      return;
+    case 'end':
+      for (const line of logOf(message.conn).end(message.dir, message.time)) sink.write(line);
+      return;
+    case 'line':
+      sink.write(message.line);
+      return;
+    case 'forget':
+      logs.delete(message.conn);
+      return;
+    case 'finish':
+      void sink.finish().then(() => parentPort!.postMessage('finished'));
+      return;
+  }
+}
+
+parentPort!.on('message', handle);
