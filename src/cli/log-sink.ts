@@ -8,9 +8,14 @@ import type { Writable } from 'node:stream';
 export class LogSink {
   private dropped = 0;
 
-  constructor(private readonly stream: Writable) {
+  /** `onError` is told once when the stream fails; lines are dropped from then on. */
+  constructor(
+    private readonly stream: Writable,
+    onError: (error: Error) => void = () => undefined,
+  ) {
     stream.on('drain', () => this.reportDropped());
     // A log that fails (disk full, a closed pipe) must not take the traffic down: lines are dropped.
+    stream.once('error', onError);
     stream.on('error', () => undefined);
   }
 

@@ -13,7 +13,7 @@ const data = workerData as LogWorkerData;
 const processed = new BigInt64Array(data.processed);
 // Without --log the lines go to stderr, which an editor shows as the server's log.
 const stream = data.file === undefined ? createWriteStream('', { fd: 2, autoClose: false }) : createWriteStream(data.file, { flags: 'a', highWaterMark: 1 << 20 });
-const sink = new LogSink(stream);
+const sink = new LogSink(stream, (error) => parentPort!.postMessage({ logFailed: error.message }));
 const logs = new Map<number, MessageLog>();
 
 function logOf(conn: number): MessageLog {

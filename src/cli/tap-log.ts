@@ -35,7 +35,7 @@ export interface TapLogOptions {
   readonly redact: boolean;
   readonly numbered: boolean;
   readonly backlogBytes?: number;
-  /** Told once if the log thread fails; the traffic goes on without a log. */
+  /** Told once if the log thread fails or cannot write; the traffic goes on without a log. */
   readonly onFailure: (error: Error) => void;
 }
 
@@ -59,8 +59,11 @@ export class TapLog {
     const workerData: LogWorkerData = { file: options.file, framing: options.framing, redact: options.redact, numbered: options.numbered, processed: shared };
     this.worker = new Worker(new URL('./tap-log-worker.js', import.meta.url), { workerData, stdout: false, stderr: false });
     this.finished = new Promise<void>((done) => {
-      this.worker.on('message', (message) => {
+      this.worker.on('message', (message: unknown) => {
         if (message === 'finished') done();
+        else if (typeof message === 'object' && message !== null && 'logFailed' in message) {
+          options.onFailure(new Error(`cannot write the log ${options.file ?? 'to stderr'}: ${String(message.logFailed)}`));
+        }
       });
       this.worker.on('error', (error) => {
         if (!this.failed) options.onFailure(error);

@@ -32,7 +32,7 @@ export async function runTap(command: TapCommand, io: TapIo): Promise<number> {
     framing: command.framing,
     redact: command.redact,
     numbered: command.target.kind === 'tcp',
-    onFailure: (error) => io.stderr.write(`jsonrpc-wire tap: the log stopped (${error.message}); the traffic goes on\n`),
+    onFailure: (error) => io.stderr.write(`jsonrpc-wire tap: the log stopped (${error.message}); the traffic passes on unlogged\n`),
   });
   const { target } = command;
   const start = { kind: 'start', framing: command.framing, redact: command.redact };
