@@ -22,7 +22,7 @@ export function renderHtml(s: SessionSummary, source: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <title>jsonrpc-wire stats: ${escapeHtml(title)}</title>
 <style>${STYLE}</style></head>
 <body>
@@ -39,7 +39,7 @@ ${timeline(s, seconds * 1000)}
 ${methodTable(s)}
 <h2>Largest messages</h2>
 ${s.largest.length === 0 ? '<p>None.</p>' : htmlTable(['size', 'direction', 'message', 'time'], s.largest.map((l) => [formatBytes(l.size), l.dir, describeMessage(l), l.time]))}
-${s.unanswered.length === 0 ? '' : `<h2>Requests never answered</h2>\n${htmlTable(['direction', 'method', 'id', 'sent at'], s.unanswered.map((l) => [l.dir, l.method ?? '', JSON.stringify(l.id), l.time]))}`}
+${s.unanswered.length === 0 ? '' : `<h2>Requests never answered</h2>\n${htmlTable(['direction', 'method', 'id', 'sent at'], s.unanswered.map((l) => [l.dir, l.method ?? '', JSON.stringify(l.id), l.time]), () => false)}`}
 <footer>Made by <code>jsonrpc-wire stats ${escapeHtml(source)} --html</code>.</footer>
 </body></html>
 `;
@@ -133,7 +133,10 @@ function timeline(s: SessionSummary, spanMs: number): string {
   const names = [...lanes, ...(hasOther ? [`(${s.methods.length - MAX_LANES} other methods)`] : [])].map(
     (name, i) => `<text x="${left - 8}" y="${10 + i * lane + lane / 2 + 2}" class="lane">${escapeHtml(name.length > 32 ? `${name.slice(0, 31)}…` : name)}</text>`,
   );
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => `<text x="${x(f * span).toFixed(1)}" y="${height - 4}" class="axis">+${((f * span) / 1000).toFixed(2)} s</text>`);
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => {
+    const anchor = f === 0 ? ' style="text-anchor: start"' : f === 1 ? ' style="text-anchor: end"' : '';
+    return `<text x="${x(f * span).toFixed(1)}" y="${height - 4}" class="axis"${anchor}>+${((f * span) / 1000).toFixed(2)} s</text>`;
+  });
   const more = s.callsNotShown > 0 ? ` Only the first ${MAX_TIMELINE_CALLS} calls are drawn (${s.callsNotShown} more).` : '';
   return `<figure><svg viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="timeline of the session">
 ${names.join('\n')}
