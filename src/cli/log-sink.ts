@@ -25,11 +25,17 @@ export class LogSink {
   }
 
   write(line: string): void {
+    this.writeLines([line]);
+  }
+
+  /** Several lines in one write (the lines of one chunk): all written, or all dropped. */
+  writeLines(lines: readonly string[]): void {
+    if (lines.length === 0) return;
     if (this.stream.writableNeedDrain || this.stream.destroyed) {
-      this.dropped++;
+      this.dropped += lines.length;
       return;
     }
-    this.stream.write(`${line}\n`);
+    this.stream.write(`${lines.join('\n')}\n`);
   }
 
   /** Writes what is left to say (a final `dropped` line) and waits until the stream is flushed. */

@@ -45,6 +45,8 @@ export class MessageLog {
   private readonly pending = new Map<string, Pending>();
   private readonly utf8Length: (text: string) => number;
   private readonly maxPending: number;
+  /** The ISO form of the last time seen: every message of a chunk has the same. */
+  private iso = { time: NaN, text: '' };
 
   constructor(private readonly options: MessageLogOptions) {
     this.framers = { 'to-server': createFramer(options.framing), 'to-client': createFramer(options.framing) };
@@ -86,7 +88,8 @@ export class MessageLog {
 
   /** The fields every line starts with, in the order the README lists them. */
   private head(dir: Direction, time: number): Pick<MessageLine, 'time' | 'conn' | 'dir' | 'framing'> {
-    const iso = new Date(time).toISOString();
+    if (this.iso.time !== time) this.iso = { time, text: new Date(time).toISOString() };
+    const iso = this.iso.text;
     return this.options.conn === undefined
       ? { time: iso, dir, framing: this.options.framing }
       : { time: iso, conn: this.options.conn, dir, framing: this.options.framing };

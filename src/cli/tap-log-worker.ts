@@ -34,7 +34,7 @@ function handle(message: ToLogWorker): void {
   switch (message.type) {
     case 'bytes':
       try {
-        for (const line of logOf(message.conn).push(message.dir, message.bytes, message.time)) sink.write(line);
+        sink.writeLines(logOf(message.conn).push(message.dir, message.bytes, message.time));
       } finally {
         Atomics.add(processed, 0, BigInt(message.bytes.length));
       }
@@ -44,7 +44,7 @@ function handle(message: ToLogWorker): void {
       sink.write(JSON.stringify({ time: new Date(message.time).toISOString(), ...(data.numbered ? { conn: message.conn } : {}), kind: 'dropped', dir: message.dir, bytes: message.bytes }));
       return;
     case 'end':
-      for (const line of logOf(message.conn).end(message.dir, message.time)) sink.write(line);
+      sink.writeLines(logOf(message.conn).end(message.dir, message.time));
       return;
     case 'line':
       sink.write(message.line);
