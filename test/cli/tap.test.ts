@@ -234,3 +234,38 @@ async function matchStderr(stream: NodeJS.ReadableStream, pattern: RegExp): Prom
     seen += chunk.toString();
   }
 }
+
+test('--redact through the bin: the log keeps methods and ids, never the values', { timeout: 60_000 }, async () => {
+  const dir = scratch();
+  const child = tap(['--redact', '--log', join(dir, 't.jsonl'), '--', process.execPath, fixture, 'echo']);
+  const done = finish(child);
+  child.stdin.end(frame({ jsonrpc: '2.0', id: 1, method: 'login', params: { password: 'hunter2' } }));
+  const got = await done;
+  assert.match(got.stdout.toString(), /hunter2/, 'the traffic itself is untouched');
+  const log = readFileSync(join(dir, 't.jsonl'), 'utf8');
+  assert.doesNotMatch(log, /hunter2/);
+  const requests = readLog(join(dir, 't.jsonl')).filter((l): l is MessageLine => l.kind === 'request');
+  assert.deepEqual(requests.map((r) => [r.dir, r.method, (r.message as { params: unknown }).params]), [
+    ['to-server', 'login', { password: 'string(7)' }],
+    ['to-client', 'login', { password: 'string(7)' }],
+  ]);
+});
+
+test('tap --tcp: a server that refuses the forwarded connection closes the client\'s, and the log says why', { timeout: 60_000 }, async () => {
+  const dir = scratch();
+  // A port nobody listens on: bind one, note it, close it.
+  const { createServer } = await import('node:net');
+  const probe = createServer().listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const deadPort = (probe.address() as { port: number }).port;
+  probe.close();
+  await once(probe, 'close');
+  const proxy = tap(['--tcp', '127.0.0.1:0', '--to', `127.0.0.1:${deadPort}`, '--log', join(dir, 't.jsonl')]);
+  const proxyPort = Number((await matchStderr(proxy.stderr, /listening on 127\.0\.0\.1:(\d+)/))[1]);
+  const call = await finish(start([cli, 'call', 'add', '[1, 2]', '--timeout', '10000', '--tcp', `127.0.0.1:${proxyPort}`]));
+  assert.equal(call.code, 3, call.stderr);
+  proxy.kill('SIGTERM');
+  await once(proxy, 'close');
+  const close = readLog(join(dir, 't.jsonl')).find((l) => l.kind === 'close') as { reason?: string } | undefined;
+  assert.match(close?.reason ?? '', /ECONNREFUSED/);
+});
