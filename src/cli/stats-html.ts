@@ -53,8 +53,8 @@ function exitText(s: SessionSummary): string {
 function problems(s: SessionSummary): string {
   const items: string[] = [];
   if (s.unmatched > 0) items.push(`${s.unmatched} response(s) to no request seen`);
-  if (s.invalid.length > 0) items.push(`${s.invalid.length} invalid message(s); first: ${s.invalid[0].problem ?? ''}`);
-  if (s.unreadable.length > 0) items.push(`${s.unreadable.length} time(s) unreadable bytes; first: ${(s.unreadable[0] as { problem: string }).problem}`);
+  if (s.invalid.count > 0) items.push(`${s.invalid.count} invalid message(s); first: ${s.invalid.first ?? ''}`);
+  if (s.unreadable.count > 0) items.push(`${s.unreadable.count} time(s) unreadable bytes; first: ${s.unreadable.first ?? ''}`);
   if (s.droppedLines > 0 || s.skippedBytes > 0) items.push(`the log could not keep up: ${s.droppedLines} line(s), ${s.skippedBytes} byte(s) not logged`);
   return items.length === 0 ? '' : `<ul class="problems">${items.map((i) => `<li>${escapeHtml(i)}</li>`).join('')}</ul>`;
 }

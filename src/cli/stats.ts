@@ -10,7 +10,7 @@ import { EXIT, UsageError } from './args.js';
 import type { LogLine } from './log-format.js';
 import { describeMessage, formatBytes, formatMs } from './stats-format.js';
 import { renderHtml } from './stats-html.js';
-import { percentile, summarize, type SessionSummary } from './stats-summary.js';
+import { percentile, Summarizer, type SessionSummary } from './stats-summary.js';
 import type { StatsCommand } from './tap-args.js';
 
 export interface StatsIo {
@@ -19,8 +19,7 @@ export interface StatsIo {
 }
 
 export async function runStats(command: StatsCommand, io: StatsIo): Promise<number> {
-  const { lines, skipped } = await readLog(command.file);
-  const summary = summarize(lines);
+  const { summary, skipped } = await readLog(command.file);
   io.stdout.write(formatSummary(summary));
   if (skipped.count > 0) {
     io.stderr.write(`jsonrpc-wire stats: skipped ${skipped.count} line(s) that are not tap log lines (first: line ${skipped.first})\n`);
@@ -32,23 +31,24 @@ export async function runStats(command: StatsCommand, io: StatsIo): Promise<numb
   return EXIT.ok;
 }
 
-async function readLog(file: string): Promise<{ lines: LogLine[]; skipped: { count: number; first: number } }> {
+/** Summarizes the log line by line (the log itself is never held in memory). */
+async function readLog(file: string): Promise<{ summary: SessionSummary; skipped: { count: number; first: number } }> {
   const stream = createReadStream(file, { encoding: 'utf8' });
   const opened = new Promise<void>((done, fail) => stream.once('open', () => done()).once('error', fail));
   await opened.catch((err: NodeJS.ErrnoException) => {
     throw new UsageError(`cannot read the log ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
   });
-  const lines: LogLine[] = [];
+  const summarizer = new Summarizer();
   const skipped = { count: 0, first: 0 };
   let number = 0;
   for await (const text of createInterface({ input: stream, crlfDelay: Infinity })) {
     number++;
     if (text.trim() === '') continue;
     const line = parseLine(text);
-    if (line !== undefined) lines.push(line);
+    if (line !== undefined) summarizer.add(line);
     else if (skipped.count++ === 0) skipped.first = number;
   }
-  return { lines, skipped };
+  return { summary: summarizer.summary(), skipped };
 }
 
 const KINDS = new Set(['request', 'notification', 'response', 'invalid', 'unreadable', 'start', 'exit', 'open', 'close', 'dropped']);
@@ -91,8 +91,8 @@ export function formatSummary(s: SessionSummary): string {
   out.push('', s.unanswered.length === 0 ? 'every request was answered' : `requests never answered (${s.unanswered.length}):`);
   for (const line of s.unanswered) out.push(`  ${line.dir.padEnd(9)}  ${line.method} (id ${JSON.stringify(line.id)}) sent at ${line.time}`);
   if (s.unmatched > 0) out.push(`responses to no request seen: ${s.unmatched}`);
-  if (s.invalid.length > 0) out.push(`invalid messages: ${s.invalid.length} (first: ${s.invalid[0].problem})`);
-  if (s.unreadable.length > 0) out.push(`unreadable bytes: ${s.unreadable.length} time(s) (first: ${(s.unreadable[0] as { problem: string }).problem})`);
+  if (s.invalid.count > 0) out.push(`invalid messages: ${s.invalid.count} (first: ${s.invalid.first})`);
+  if (s.unreadable.count > 0) out.push(`unreadable bytes: ${s.unreadable.count} time(s) (first: ${s.unreadable.first})`);
   if (s.droppedLines > 0 || s.skippedBytes > 0) out.push(`the log could not keep up: ${s.droppedLines} line(s) and ${s.skippedBytes} byte(s) not logged (the traffic itself passed)`);
   return `${out.join('\n')}\n`;
 }

@@ -112,3 +112,20 @@ test('stats on a file: a summary on stdout; junk lines are counted; a missing fi
   assert.equal((missing as { code: number }).code, 2);
   assert.match((missing as { stderr: string }).stderr, /^jsonrpc-wire: cannot read the log .*nope\.jsonl: no such file\n/);
 });
+
+test('problems are counted with the first one\'s explanation; dropped lines and skipped bytes are summed', () => {
+  const log = new MessageLog({ framing: 'content-length' });
+  const lines = [
+    ...log.push('to-client', new TextEncoder().encode('banner\n'), T0),
+    ...log.push('to-client', new TextEncoder().encode('Content-Length: 4\r\n\r\n{x}\n'), T0 + 1),
+    ...log.push('to-client', new TextEncoder().encode('Content-Length: 5\r\n\r\n{"a":'), T0 + 2),
+  ].map((l) => JSON.parse(l) as LogLine);
+  lines.push({ time: new Date(T0 + 3).toISOString(), kind: 'dropped', lines: 3 }, { time: new Date(T0 + 4).toISOString(), kind: 'dropped', bytes: 100, dir: 'to-server' });
+  const s = summarize(lines);
+  assert.equal(s.unreadable.count, 1);
+  assert.match(s.unreadable.first!, /banner/);
+  assert.equal(s.invalid.count, 2);
+  assert.match(s.invalid.first!, /^Parse error/);
+  assert.deepEqual([s.droppedLines, s.skippedBytes], [3, 100]);
+  assert.match(formatSummary(s), /the log could not keep up: 3 line\(s\) and 100 byte\(s\) not logged/);
+});
