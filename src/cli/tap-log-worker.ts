@@ -1,9 +1,9 @@
 /**
  * The thread that writes `tap`'s log. The pass-through thread only copies each chunk and posts it
  * here, so framing, parsing and writing the log never delay a byte of the traffic. One MessageLog
- * per connection; every line goes through a LogSink, which drops lines rather than queue them.
+ * per connection; every line goes through a LogSink, which writes synchronously (this thread only
+ * ever waits for the log) and drops lines rather than block on a pipe.
  */
-import { createWriteStream } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { LogSink } from './log-sink.js';
 import { MessageLog } from './message-log.js';
@@ -12,8 +12,7 @@ import type { LogWorkerData, ToLogWorker } from './tap-log.js';
 const data = workerData as LogWorkerData;
 const processed = new BigInt64Array(data.processed);
 // Without --log the lines go to stderr, which an editor shows as the server's log.
-const stream = data.file === undefined ? createWriteStream('', { fd: 2, autoClose: false }) : createWriteStream(data.file, { flags: 'a', highWaterMark: 1 << 20 });
-const sink = new LogSink(stream, (error) => parentPort!.postMessage({ logFailed: error.message }));
+const sink = new LogSink(data.file ?? 2, (error) => parentPort!.postMessage({ logFailed: error.message }));
 const logs = new Map<number, MessageLog>();
 
 function logOf(conn: number): MessageLog {
@@ -53,7 +52,8 @@ function handle(message: ToLogWorker): void {
       logs.delete(message.conn);
       return;
     case 'finish':
-      void sink.finish().then(() => parentPort!.postMessage('finished'));
+      sink.finish();
+      parentPort!.postMessage('finished');
       return;
   }
 }

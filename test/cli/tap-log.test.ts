@@ -1,57 +1,76 @@
-/** tap's log never waits and never grows: LogSink drops lines while its stream is full, TapLog skips bytes past its backlog. */
+/** tap's log never waits and never grows: LogSink drops lines rather than block, TapLog skips bytes past its backlog. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, readSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import type { LogLine } from '../../src/cli/log-format.js';
 import { LogSink } from '../../src/cli/log-sink.js';
 import { TapLog } from '../../src/cli/tap-log.js';
 
-/** A stream whose writes complete only when released. */
-function stalledStream(highWaterMark: number): { stream: Writable; written: string[]; release: () => void } {
-  const written: string[] = [];
-  const waiting: Array<() => void> = [];
-  let released = false;
-  const stream = new Writable({
-    highWaterMark,
-    write(chunk: Buffer, _encoding, callback) {
-      written.push(chunk.toString());
-      if (released) callback();
-      else waiting.push(callback);
-    },
-  });
-  return { stream, written, release: () => { released = true; for (const done of waiting.splice(0)) done(); } };
+/** A FIFO opened at both ends without blocking: writes fail with EAGAIN once its buffer is full. */
+function fifo(): { read: number; write: number } {
+  const path = join(mkdtempSync(join(tmpdir(), 'jsonrpc-wire-fifo-')), 'log');
+  execFileSync('mkfifo', [path]);
+  const read = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  return { read, write: openSync(path, constants.O_WRONLY | constants.O_NONBLOCK) };
 }
 
-test('a full log stream drops lines instead of queueing them, and says how many once it drains', async () => {
-  const { stream, written, release } = stalledStream(1024);
-  const sink = new LogSink(stream);
-  const line = 'x'.repeat(100);
-  for (let i = 0; i < 1000; i++) sink.write(line);
-  assert.ok(stream.writableLength <= 1024 + line.length + 1, `queued ${stream.writableLength} bytes`);
-  const kept = Math.ceil(1024 / (line.length + 1));
-  assert.equal(sink.droppedLines, 1000 - kept);
-  release();
-  await new Promise((r) => setImmediate(r));
-  const report = JSON.parse(written.at(-1)!) as { kind: string; lines: number };
-  assert.deepEqual([report.kind, report.lines], ['dropped', 1000 - kept]);
+function drain(fd: number): string {
+  const chunks: Buffer[] = [];
+  const buffer = Buffer.alloc(1 << 16);
+  for (;;) {
+    let n = 0;
+    try {
+      n = readSync(fd, buffer);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EAGAIN') break;
+      throw err;
+    }
+    if (n === 0) break;
+    chunks.push(Buffer.from(buffer.subarray(0, n)));
+  }
+  return Buffer.concat(chunks).toString();
+}
+
+test('a log that would block drops whole lines instead of waiting, and says how many once it can write again', () => {
+  const { read, write } = fifo();
+  const sink = new LogSink(write);
+  const line = 'x'.repeat(1000);
+  for (let i = 0; i < 1000; i++) sink.write(line); // 1 MB into a pipe nobody reads
+  assert.ok(sink.droppedLines > 0, 'lines were dropped');
+  const dropped = sink.droppedLines;
+  const before = drain(read).split('\n').filter(Boolean);
+  assert.equal(before.length, 1000 - dropped);
+  assert.ok(before.every((l) => l === line), 'no line is torn');
+  sink.write('after');
+  const after = drain(read).split('\n').filter(Boolean);
+  assert.deepEqual(after.map((l) => (l.startsWith('{') ? (JSON.parse(l) as { kind: string; lines: number }) : l)), [
+    { ...(JSON.parse(after[0]) as object), kind: 'dropped', lines: dropped },
+    'after',
+  ]);
   assert.equal(sink.droppedLines, 0);
-  sink.write(line);
-  await sink.finish();
-  assert.equal(written.at(-1), `${line}\n`);
+  sink.finish();
+  closeSync(read);
+  closeSync(write);
 });
 
-test('a failing log stream is reported once and then ignored', async () => {
+test('a log that cannot be opened or written is reported once, then its lines are dropped', () => {
   const errors: string[] = [];
-  const stream = new Writable({ write: (_chunk, _encoding, callback) => callback(new Error('disk full')) });
-  const sink = new LogSink(stream, (error) => errors.push(error.message));
-  sink.write('a');
-  await new Promise((r) => setImmediate(r));
-  sink.write('b');
-  await sink.finish();
-  assert.deepEqual(errors, ['disk full']);
+  const missing = new LogSink(join(tmpdir(), 'no-such-dir-jsonrpc-wire', 'x.jsonl'), (e) => errors.push((e as NodeJS.ErrnoException).code ?? ''));
+  missing.write('a');
+  missing.write('b');
+  missing.finish();
+  const path = join(mkdtempSync(join(tmpdir(), 'jsonrpc-wire-ro-')), 'x');
+  closeSync(openSync(path, 'w'));
+  const readOnly = openSync(path, 'r');
+  const unwritable = new LogSink(readOnly, (e) => errors.push((e as NodeJS.ErrnoException).code ?? ''));
+  unwritable.write('a');
+  unwritable.write('b');
+  assert.deepEqual(errors, ['ENOENT', 'EBADF']);
+  assert.equal(unwritable.droppedLines, 2);
+  closeSync(readOnly);
 });
 
 test('past its backlog the log skips bytes, says so, and logs the rest: every byte is either logged or counted', async () => {
