@@ -58,4 +58,4 @@ function handle(message: ToLogWorker): void {
   }
 }
 
-parentPort!.on('message', handle);
+parentPort!.on('message', (batch: ToLogWorker[]) => batch.forEach(handle));

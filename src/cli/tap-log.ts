@@ -1,6 +1,6 @@
 /**
- * The pass-through side of `tap`'s log: each chunk that crossed the proxy is copied and posted to
- * the log thread (tap-log-worker.ts) with the time it was read. The copies waiting there are bounded
+ * The pass-through side of `tap`'s log: each chunk that crossed the proxy is copied, stamped with
+ * the time it was read, and handed to the log thread (tap-log-worker.ts) in batches. The copies waiting there are bounded
  * in bytes: past LOG_BACKLOG_BYTES a chunk is not copied but counted, and the log says how many
  * bytes it skipped. The traffic never waits for the log, and a log that fails only stops the log.
  */
@@ -10,6 +10,14 @@ import type { Direction } from './log-format.js';
 
 /** Bytes copied for the log and not yet parsed by it, at most. */
 export const LOG_BACKLOG_BYTES = 16 * 1024 * 1024;
+/**
+ * Chunks are handed to the log thread in batches, at most this many ms after the first: waking it
+ * for every message would take CPU from the client and server exactly when latency matters. The
+ * times in the log are taken as each chunk is read, so they do not depend on it.
+ */
+export const LOG_BATCH_MS = 10;
+/** A batch is handed over at once when it holds this many bytes. */
+export const LOG_BATCH_BYTES = 256 * 1024;
 
 export interface LogWorkerData {
   readonly file: string | undefined;
@@ -51,6 +59,11 @@ export class TapLog {
   /** Bytes not copied, per connection and direction, still to be announced. */
   private readonly skipped = new Map<string, number>();
   private readonly finished: Promise<void>;
+  /** What is still to be handed to the log thread, in order; and the buffers in it. */
+  private batch: ToLogWorker[] = [];
+  private batchBuffers: ArrayBuffer[] = [];
+  private batchBytes = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: TapLogOptions) {
     const shared = new SharedArrayBuffer(8);
@@ -92,7 +105,10 @@ export class TapLog {
     // A fresh buffer (never a slice of Node's shared pool), handed over to the log thread.
     const copy = new Uint8Array(chunk);
     this.posted += BigInt(copy.length);
-    this.worker.postMessage({ type: 'bytes', conn, dir, time, bytes: copy } satisfies ToLogWorker, [copy.buffer]);
+    this.batchBuffers.push(copy.buffer);
+    this.batchBytes += copy.length;
+    this.post({ type: 'bytes', conn, dir, time, bytes: copy });
+    if (this.batchBytes >= LOG_BATCH_BYTES) this.flush();
   }
 
   /** `dir` of `conn` reached its end. */
@@ -116,11 +132,23 @@ export class TapLog {
   /** Writes everything posted so far and closes the log. */
   async close(): Promise<void> {
     this.post({ type: 'finish' });
+    this.flush();
     await this.finished;
     await this.worker.terminate();
   }
 
   private post(message: ToLogWorker): void {
-    if (!this.failed) this.worker.postMessage(message);
+    if (this.failed) return;
+    this.batch.push(message);
+    this.timer ??= setTimeout(() => this.flush(), LOG_BATCH_MS);
+  }
+
+  private flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!this.failed && this.batch.length > 0) this.worker.postMessage(this.batch, this.batchBuffers);
+    this.batch = [];
+    this.batchBuffers = [];
+    this.batchBytes = 0;
   }
 }
