@@ -82,7 +82,9 @@ async function tapStdio(command: string, args: readonly string[], log: TapLog, i
   log.line({ kind: 'exit', code, signal });
   await log.close();
   if (signal !== null) {
-    process.kill(process.pid, signal); // die of the same signal, as the server did
+    // Die of the same signal, as the server did: with no listener left, its default action runs.
+    process.removeAllListeners(signal);
+    process.kill(process.pid, signal);
     return 128;
   }
   return code ?? 0;
