@@ -11,9 +11,7 @@ import { createFramer } from '../framing/index.js';
 import type { Framer, FramingName } from '../framing/types.js';
 import { utf8ByteLength } from '../framing/utf8.js';
 import type { JsonRpcException } from '../parser/errors.js';
-import {
-  parseErrorMessage, validateMessage, type JsonRpcId, type JsonRpcMessage, type JsonRpcSingleMessage,
-} from '../parser/messages.js';
+import { parseMessage, type JsonRpcId, type JsonRpcSingleMessage } from '../parser/messages.js';
 import type { Direction, MessageLine } from './log-format.js';
 import { redactMessage } from './redact.js';
 
@@ -102,25 +100,22 @@ export class MessageLog {
 
   private frame(dir: Direction, text: string, time: number, out: string[]): void {
     const size = this.utf8Length(text);
-    let value: unknown;
-    let message: JsonRpcMessage;
-    try {
-      value = JSON.parse(text);
-      message = validateMessage(value);
-    } catch (err) {
-      message = parseErrorMessage(err instanceof Error ? err.message : String(err));
-    }
+    const message = parseMessage(text);
+    // The parsed value itself is needed only to redact, to split a batch or to fold a message that
+    // spans lines; parseMessage has accepted the text, so parsing it again cannot fail.
+    const value = (): unknown => JSON.parse(text);
+    const redact = this.options.redact === true;
     if (message.kind !== 'batch') {
       // The frame text is the message exactly as sent: embed it as is unless it spans lines.
-      const raw = message.kind === 'invalid' ? undefined : this.options.redact === true ? JSON.stringify(redactMessage(value)) : oneLine(text, value);
+      const raw = message.kind === 'invalid' ? undefined : redact ? JSON.stringify(redactMessage(value())) : oneLine(text, value);
       out.push(this.line(dir, time, message, size, raw, text));
       return;
     }
-    const entries = value as unknown[];
+    const entries = value() as unknown[];
     message.messages.forEach((entry, index) => {
-      const raw = entry.kind === 'invalid' ? undefined : JSON.stringify(this.options.redact === true ? redactMessage(entries[index]) : entries[index]);
-      const batch = { index, of: entries.length };
-      out.push(this.line(dir, time, entry, index === 0 ? size : 0, raw, JSON.stringify(entries[index]) ?? '', batch));
+      const json = JSON.stringify(entries[index]) ?? '';
+      const raw = entry.kind === 'invalid' ? undefined : redact ? JSON.stringify(redactMessage(entries[index])) : json;
+      out.push(this.line(dir, time, entry, index === 0 ? size : 0, raw, json, { index, of: entries.length }));
     });
   }
 
@@ -179,6 +174,6 @@ export class MessageLog {
 }
 
 /** JSON text with no raw line break, so it fits in one log line. */
-function oneLine(text: string, value: unknown): string {
-  return text.includes('\n') || text.includes('\r') ? JSON.stringify(value) : text.trim();
+function oneLine(text: string, value: () => unknown): string {
+  return text.includes('\n') || text.includes('\r') ? JSON.stringify(value()) : text.trim();
 }
