@@ -3,7 +3,7 @@
  * fetched from anywhere, so it can be mailed or attached to a bug. Every string from the log is
  * escaped: method names come off the wire and may be anything.
  */
-import { describeMessage, formatBytes, formatMs } from './stats-format.js';
+import { describeMessage, formatBytes, formatMs, methodTable, UNANSWERED_LISTED } from './stats-format.js';
 import { MAX_TIMELINE_CALLS, percentile, type SessionSummary, type TimelineCall } from './stats-summary.js';
 
 /** Histogram bucket upper bounds in ms (log scale); the last bucket takes everything above. */
@@ -29,17 +29,17 @@ export function renderHtml(s: SessionSummary, source: string): string {
 <h1>JSON-RPC session <code>${escapeHtml(title)}</code></h1>
 <p class="lede">${total} messages (${s.messages['to-server']} to the server, ${s.messages['to-client']} to the client) over ${seconds.toFixed(1)} s
 ${s.startTime === undefined ? '' : `from ${escapeHtml(new Date(s.startTime).toISOString())}`}${exitText(s)}.
-${s.unanswered.length === 0 ? 'Every request was answered.' : `<strong class="bad">${s.unanswered.length} request(s) never answered.</strong>`}</p>
+${s.unansweredTotal === 0 ? 'Every request was answered.' : `<strong class="bad">${s.unansweredTotal} request(s) never answered.</strong>`}</p>
 ${problems(s)}
 <h2>Latency</h2>
 ${histogram(s)}
 <h2>Timeline</h2>
 ${timeline(s, seconds * 1000)}
 <h2>Methods</h2>
-${methodTable(s)}
+${methodsHtml(s)}
 <h2>Largest messages</h2>
 ${s.largest.length === 0 ? '<p>None.</p>' : htmlTable(['size', 'direction', 'message', 'time'], s.largest.map((l) => [formatBytes(l.size), l.dir, describeMessage(l), l.time]))}
-${s.unanswered.length === 0 ? '' : `<h2>Requests never answered</h2>\n${htmlTable(['direction', 'method', 'id', 'sent at'], s.unanswered.map((l) => [l.dir, l.method ?? '', JSON.stringify(l.id), l.time]), () => false)}`}
+${s.unansweredTotal === 0 ? '' : `<h2>Requests never answered</h2>\n${htmlTable(['direction', 'method', 'id', 'sent at'], s.unanswered.slice(0, UNANSWERED_LISTED).map((l) => [l.dir, l.method ?? '', JSON.stringify(l.id), l.time]), () => false)}${s.unansweredTotal > UNANSWERED_LISTED ? `<p>… and ${s.unansweredTotal - UNANSWERED_LISTED} more.</p>` : ''}`}
 <footer>Made by <code>jsonrpc-wire stats ${escapeHtml(source)} --html</code>.</footer>
 </body></html>
 `;
@@ -66,16 +66,9 @@ ${rows.map((r) => `<tr>${r.map((c, i) => cell('td', c, i)).join('')}</tr>`).join
 </tbody></table>`;
 }
 
-function methodTable(s: SessionSummary): string {
-  return htmlTable(
-    ['method', 'requests', 'notifications', 'errors', 'unanswered', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'largest'],
-    s.methods.map((m) => [
-      m.method, String(m.requests), String(m.notifications), String(m.errors), String(m.unanswered),
-      formatMs(percentile(m.latencies, 0.5)), formatMs(percentile(m.latencies, 0.95)), formatMs(percentile(m.latencies, 0.99)),
-      formatMs(m.latencies[m.latencies.length - 1]), formatBytes(m.largest),
-    ]),
-    (c) => c > 0,
-  );
+function methodsHtml(s: SessionSummary): string {
+  const { header, rows } = methodTable(s);
+  return htmlTable(header, rows, (c) => c > 0);
 }
 
 function histogram(s: SessionSummary): string {

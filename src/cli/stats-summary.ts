@@ -48,6 +48,8 @@ export interface SessionSummary {
   readonly largest: MessageLine[];
   /** Requests never answered, in the order they were sent (at most MAX_UNANSWERED_KEPT). */
   readonly unanswered: MessageLine[];
+  /** All requests never answered, those past MAX_UNANSWERED_KEPT included. */
+  readonly unansweredTotal: number;
   /** Responses whose id matched no request in the log. */
   readonly unmatched: number;
   readonly invalid: ProblemCount;
@@ -96,6 +98,8 @@ export class Summarizer {
   private droppedLines = 0;
   private skippedBytes = 0;
   private callsNotShown = 0;
+  /** Requests forgotten unanswered past MAX_UNANSWERED_KEPT. */
+  private forgotten = 0;
   private exit: SessionSummary['exit'];
   private command: readonly string[] | undefined;
 
@@ -147,6 +151,7 @@ export class Summarizer {
     const methods = [...this.methods.values()].sort((a, b) => b.requests + b.notifications - (a.requests + a.notifications) || a.method.localeCompare(b.method));
     return {
       startTime: this.startTime, endTime: this.endTime, messages: this.messages, methods, largest: this.largest, unanswered,
+      unansweredTotal: unanswered.length + this.forgotten,
       unmatched: this.unmatched, invalid: this.invalid, unreadable: this.unreadable, droppedLines: this.droppedLines,
       skippedBytes: this.skippedBytes, exit: this.exit, command: this.command, calls: this.calls, callsNotShown: this.callsNotShown,
     };
@@ -166,6 +171,7 @@ export class Summarizer {
       const [oldestKey, oldest] = this.pending.entries().next().value as [string, { line: MessageLine }];
       this.pending.delete(oldestKey);
       this.statsOf(oldest.line.method ?? '').unanswered++;
+      this.forgotten++;
     }
     this.pending.set(keyOf(line, line.dir), { line: brief(line), call });
   }

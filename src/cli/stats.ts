@@ -8,9 +8,9 @@ import { writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { EXIT, UsageError } from './args.js';
 import type { LogLine } from './log-format.js';
-import { describeMessage, formatBytes, formatMs } from './stats-format.js';
+import { describeMessage, formatBytes, methodTable, UNANSWERED_LISTED } from './stats-format.js';
 import { renderHtml } from './stats-html.js';
-import { percentile, Summarizer, type SessionSummary } from './stats-summary.js';
+import { Summarizer, type SessionSummary } from './stats-summary.js';
 import type { StatsCommand } from './tap-args.js';
 
 export interface StatsIo {
@@ -76,20 +76,15 @@ export function formatSummary(s: SessionSummary): string {
   const exit = s.exit === undefined ? '' : s.exit.signal ? `; the server was killed by ${s.exit.signal}` : `; the server exited with code ${s.exit.code}`;
   out.push(`${s.command === undefined ? 'session' : s.command.join(' ')}: ${total} messages (${s.messages['to-server']} to the server, ${s.messages['to-client']} to the client)${span}${exit}`);
   out.push('');
-  out.push(table(
-    ['method', 'requests', 'notifications', 'errors', 'unanswered', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'largest'],
-    s.methods.map((m) => [
-      m.method, String(m.requests), String(m.notifications), String(m.errors), String(m.unanswered),
-      formatMs(percentile(m.latencies, 0.5)), formatMs(percentile(m.latencies, 0.95)), formatMs(percentile(m.latencies, 0.99)),
-      formatMs(m.latencies[m.latencies.length - 1]), formatBytes(m.largest),
-    ]),
-  ));
+  const methods = methodTable(s);
+  out.push(table(methods.header, methods.rows));
   if (s.largest.length > 0) {
     out.push('', 'largest messages:');
     for (const line of s.largest) out.push(`  ${formatBytes(line.size).padStart(10)}  ${line.dir.padEnd(9)}  ${describeMessage(line)} at ${line.time}`);
   }
-  out.push('', s.unanswered.length === 0 ? 'every request was answered' : `requests never answered (${s.unanswered.length}):`);
-  for (const line of s.unanswered) out.push(`  ${line.dir.padEnd(9)}  ${line.method} (id ${JSON.stringify(line.id)}) sent at ${line.time}`);
+  out.push('', s.unansweredTotal === 0 ? 'every request was answered' : `requests never answered (${s.unansweredTotal}):`);
+  for (const line of s.unanswered.slice(0, UNANSWERED_LISTED)) out.push(`  ${line.dir.padEnd(9)}  ${line.method} (id ${JSON.stringify(line.id)}) sent at ${line.time}`);
+  if (s.unansweredTotal > UNANSWERED_LISTED) out.push(`  ... and ${s.unansweredTotal - UNANSWERED_LISTED} more`);
   if (s.unmatched > 0) out.push(`responses to no request seen: ${s.unmatched}`);
   if (s.invalid.count > 0) out.push(`invalid messages: ${s.invalid.count} (first: ${s.invalid.first})`);
   if (s.unreadable.count > 0) out.push(`unreadable bytes: ${s.unreadable.count} time(s) (first: ${s.unreadable.first})`);

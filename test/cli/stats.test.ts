@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import fc from 'fast-check';
 import type { Direction, LogLine, MessageLine } from '../../src/cli/log-format.js';
 import { MessageLog } from '../../src/cli/message-log.js';
-import { LARGEST_SHOWN, percentile, summarize } from '../../src/cli/stats-summary.js';
+import { LARGEST_SHOWN, MAX_UNANSWERED_KEPT, percentile, summarize } from '../../src/cli/stats-summary.js';
 import { formatSummary } from '../../src/cli/stats.js';
 import { renderHtml } from '../../src/cli/stats-html.js';
 
@@ -128,4 +128,16 @@ test('problems are counted with the first one\'s explanation; dropped lines and 
   assert.match(s.invalid.first!, /^Parse error/);
   assert.deepEqual([s.droppedLines, s.skippedBytes], [3, 100]);
   assert.match(formatSummary(s), /the log could not keep up: 3 line\(s\) and 100 byte\(s\) not logged/);
+});
+
+test('requests never answered are all counted; past the bound the oldest are counted but not kept, and the text lists the first few', () => {
+  const steps = Array.from({ length: MAX_UNANSWERED_KEPT + 5 }, (_, i): [Direction, number, unknown] => ['to-server', i, request(i, i % 2 === 0 ? 'even' : 'odd')]);
+  const s = summarize(logOf(steps));
+  assert.equal(s.unansweredTotal, MAX_UNANSWERED_KEPT + 5);
+  assert.equal(s.unanswered.length, MAX_UNANSWERED_KEPT);
+  assert.equal(s.unanswered[0].id, 5, 'the oldest were forgotten');
+  assert.deepEqual(s.methods.map((m) => [m.method, m.unanswered]), [['even', 5003], ['odd', 5002]]);
+  const text = formatSummary(s);
+  assert.match(text, new RegExp(`requests never answered \\(${MAX_UNANSWERED_KEPT + 5}\\):`));
+  assert.match(text, new RegExp(`\\.\\.\\. and ${MAX_UNANSWERED_KEPT + 5 - 50} more\\n`));
 });
