@@ -269,3 +269,21 @@ test('tap --tcp: a server that refuses the forwarded connection closes the clien
   const close = readLog(join(dir, 't.jsonl')).find((l) => l.kind === 'close') as { reason?: string } | undefined;
   assert.match(close?.reason ?? '', /ECONNREFUSED/);
 });
+
+test('tap --tcp passes a half-close on: a client that ends its side still gets its answers', { timeout: 60_000 }, async () => {
+  const { connect } = await import('node:net');
+  const server = start([cli, 'serve', '--tcp', '127.0.0.1:0', '--methods', methods]);
+  const serverPort = Number((await matchStderr(server.stderr, /on 127\.0\.0\.1:(\d+)/))[1]);
+  const proxy = tap(['--tcp', '127.0.0.1:0', '--to', `127.0.0.1:${serverPort}`, '--log', join(scratch(), 't.jsonl')]);
+  const proxyPort = Number((await matchStderr(proxy.stderr, /listening on 127\.0\.0\.1:(\d+)/))[1]);
+  const socket = connect({ port: proxyPort, host: '127.0.0.1', allowHalfOpen: true });
+  await once(socket, 'connect');
+  socket.end(frame({ jsonrpc: '2.0', id: 1, method: 'add', params: [20, 22] }) + frame({ jsonrpc: '2.0', id: 2, method: 'greet', params: { name: 'end' } }));
+  let received = '';
+  socket.setEncoding('utf8').on('data', (s: string) => (received += s));
+  await once(socket, 'end');
+  assert.deepEqual(received.trim().split('\n').map((l) => JSON.parse(l) as unknown), [
+    { jsonrpc: '2.0', id: 1, result: 42 },
+    { jsonrpc: '2.0', id: 2, result: 'hello end' },
+  ]);
+});
