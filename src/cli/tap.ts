@@ -75,7 +75,7 @@ async function tapStdio(command: string, args: readonly string[], log: TapLog, i
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done) => child.once('close', (c, s) => done([c, s])));
   for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
 
-  // Wait until the server's last bytes are written (process.stdout, a file or a terminal, writes synchronously).
+  // Wait until the server's last bytes are written (to a file or a terminal, writes are synchronous).
   if (stdout !== process.stdout) await new Promise<void>((done) => (stdout.writableFinished || stdout.destroyed ? done() : stdout.once('close', done).once('finish', done)));
   io.stdin.unpipe(child.stdin);
   io.stdin.destroy(); // so that a client that never closes our stdin does not keep tap alive
@@ -91,8 +91,8 @@ async function tapStdio(command: string, args: readonly string[], log: TapLog, i
 }
 
 /**
- * Our stdout as a stream that never blocks: Node writes to a pipe synchronously on Linux, which
- * would stop the other direction while the client is slow to read.
+ * Our stdout as a stream tap can end: pipe() never ends process.stdout, and the server closing its
+ * stdout must reach the client as EOF then, not when tap exits. (A file or a terminal needs no EOF.)
  */
 function ownStdout(): Writable {
   const stat = fstatSync(1);
