@@ -287,3 +287,14 @@ test('tap --tcp passes a half-close on: a client that ends its side still gets i
     { jsonrpc: '2.0', id: 2, result: 'hello end' },
   ]);
 });
+
+test('the server closing its stdout reaches the client as EOF while the server still runs', { timeout: 60_000 }, async () => {
+  const child = tap(['--log', join(scratch(), 't.jsonl'), '--', process.execPath, fixture, 'hangup']);
+  let received = '';
+  child.stdout.setEncoding('utf8').on('data', (s: string) => (received += s));
+  await once(child.stdout, 'end');
+  assert.equal(received, 'bye\n');
+  assert.equal(child.exitCode, null, 'tap (and the server) still run');
+  child.stdin.end();
+  assert.deepEqual(await once(child, 'close'), [0, null]);
+});
