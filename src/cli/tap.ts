@@ -14,7 +14,7 @@ import { fstatSync } from 'node:fs';
 import { createServer, Socket, type Server } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { EXIT } from './args.js';
-import { CliFailure } from './endpoint.js';
+import { CliFailure, describeEndpoint } from './endpoint.js';
 import type { Direction } from './log-format.js';
 import type { HostPort, TapCommand } from './tap-args.js';
 import { TapLog } from './tap-log.js';
@@ -152,5 +152,5 @@ async function tapTcp(listen: HostPort, to: HostPort, log: TapLog, io: TapIo): P
 }
 
 function describe({ host, port }: HostPort): string {
-  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return describeEndpoint({ kind: 'tcp', host, port });
 }
