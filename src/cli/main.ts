@@ -4,17 +4,28 @@
  * expected failure into a one-line message and an exit code (see EXIT in args.ts); a stack trace
  * only ever appears for a bug in jsonrpc-wire itself.
  */
+import { readFileSync } from 'node:fs';
 import { EXIT, parseCommandLine, USAGE, UsageError } from './args.js';
 import { runCall } from './call.js';
 import { CliFailure } from './endpoint.js';
+import { HELP } from './help.js';
 import { runServe } from './serve.js';
+
+/** The version in package.json (two levels above dist/src/cli, in the repository and when installed). */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
 
 async function main(argv: readonly string[]): Promise<number> {
   try {
     const command = parseCommandLine(argv);
     switch (command.command) {
       case 'help':
-        process.stdout.write(`${USAGE}\n`);
+        process.stdout.write(`${command.topic === undefined ? USAGE : HELP[command.topic]}\n`);
+        return EXIT.ok;
+      case 'version':
+        process.stdout.write(`${version()}\n`);
         return EXIT.ok;
       case 'serve':
         return await runServe(command, process);

@@ -3,6 +3,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -86,6 +87,26 @@ test('bad arguments and a missing methods file give a usage line and exit 2, nev
   }
 });
 
+test('--version prints the package version; help CMD and CMD --help print that command\'s help', async () => {
+  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+  assert.deepEqual(await runCli(['--version']), { code: 0, stdout: `${version}\n`, stderr: '' });
+  const help = await runCli(['help', 'call']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /^Usage: jsonrpc-wire call .*--keep-going.*Exit codes:/s);
+  assert.deepEqual(await runCli(['call', '--help']), help);
+  assert.match((await runCli(['serve', '-h'])).stdout, /^Usage: jsonrpc-wire serve .*--grace MS/s);
+});
+
+test('an unknown command or option is named as such, never as a missing endpoint or Node\'s advice about --', async () => {
+  const frob = await runCli(['frob']);
+  assert.equal(frob.code, 2);
+  assert.match(frob.stderr, /^jsonrpc-wire: unknown command 'frob': the commands are 'serve' and 'call'\n/);
+  const flag = await runCli(['call', 'add', '--tcp', `:${port}`, '--bogus']);
+  assert.equal(flag.code, 2);
+  assert.match(flag.stderr, /^jsonrpc-wire: unknown option '--bogus' for call \(see 'jsonrpc-wire help call'\)\n/);
+  assert.doesNotMatch(flag.stderr, /--' delimiter|place it after/);
+});
+
 test('a port in use is a one-line error with exit 3', async () => {
   const got = await runCli(['serve', '--tcp', `127.0.0.1:${port}`, '--methods', methods]);
   assert.equal(got.code, 3);
@@ -127,7 +148,7 @@ test('while waiting, call answers the requests a language server sends it, and -
 test('a framing mismatch is named: the client hints at the other framing instead of only timing out', async () => {
   const got = await runCli([
     'call', 'add', '[1, 2]', '--framing', 'content-length', '--timeout', '1000',
-    '--stdio', '--', process.execPath, cli, 'serve', '--stdio', '--methods', methods, // serves newline
+    '--stdio', '--', process.execPath, cli, 'serve', '--stdio', '--framing', 'newline', '--methods', methods,
   ]);
   assert.equal(got.code, 4);
   assert.match(got.stderr, /could not read the server's output as content-length framing .*pass --framing newline\n/);
