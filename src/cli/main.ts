@@ -9,6 +9,7 @@ import { EXIT, parseCommandLine, USAGE, UsageError } from './args.js';
 import { runCall } from './call.js';
 import { CliFailure } from './endpoint.js';
 import { HELP } from './help.js';
+import { Interrupts } from './interrupts.js';
 import { runServe } from './serve.js';
 
 /** The version in package.json (two levels above dist/src/cli, in the repository and when installed). */
@@ -28,9 +29,9 @@ async function main(argv: readonly string[]): Promise<number> {
         process.stdout.write(`${version()}\n`);
         return EXIT.ok;
       case 'serve':
-        return await runServe(command, process);
+        return await runServe(command, { stderr: process.stderr, interrupts: new Interrupts(process) });
       case 'call':
-        return await runCall(command, process);
+        return await runCall(command, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, interrupts: new Interrupts(process) });
     }
   } catch (err) {
     if (err instanceof UsageError) {
@@ -45,4 +46,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+// Exit explicitly: a methods module's timers, or a script still being read from stdin after a
+// signal, must not keep the process alive (stdout and stderr writes are synchronous for files and
+// pipes, so nothing printed is lost).
+process.exit(await main(process.argv.slice(2)));

@@ -44,7 +44,7 @@ test('a scripted session: initialize, open a document, ask for its symbols, shut
   child.stdout!.on('data', (s: string) => (stdout += s));
   const code = await new Promise<number | null>((done) => child.on('close', done));
   assert.equal(code, 0);
-  const [, symbols, shutdown] = stdout.trim().split('\n').map((line) => JSON.parse(line) as unknown);
+  const [, symbols, shutdown] = stdout.trim().split('\n').map((line) => (JSON.parse(line) as { result: unknown }).result);
   // A flat SymbolInformation list: the nested key names its container.
   assert.deepEqual(
     (symbols as Array<{ name: string; containerName: string }>).map((s) => [s.name, s.containerName]),
