@@ -13,7 +13,7 @@
 import { readFile } from 'node:fs/promises';
 import { Dispatcher } from '../dispatch/dispatcher.js';
 import { JsonRpcException, JsonRpcMethodNotFoundError } from '../parser/errors.js';
-import type { JsonRpcParams } from '../parser/messages.js';
+import { encodeMessage, type JsonRpcParams } from '../parser/messages.js';
 import type { ConnectionContext } from '../node-streams/connection.js';
 import { ConnectionClosedError, RequestTimeoutError } from '../node-streams/errors.js';
 import { EXIT, parseScriptLine, SIGNAL_EXIT, UsageError, type CallCommand, type CallStep } from './args.js';
@@ -160,7 +160,7 @@ function reportStrays(open: OpenConnection, command: CallCommand, io: CallIo): v
   open.connection.on('unknownResponse', (response) => {
     io.stderr.write(
       command.verbose
-        ? `<- response to no request we sent: ${JSON.stringify(response)}\n`
+        ? `<- response to no request we sent: ${encodeMessage(response)}\n`
         : `jsonrpc-wire: the server answered id ${JSON.stringify(response.id)}, which was never sent (--verbose shows the response)\n`,
     );
   });

@@ -20,7 +20,8 @@ export class Interrupts {
   private readonly listeners: Array<(interrupt: Interrupt) => void> = [];
   private waiters: Array<(interrupt: Interrupt) => void> = [];
   private signals = 0;
-  private stdoutClosed = false;
+  /** Stdout failed (its reader closed it): nothing more can be printed. */
+  stdoutClosed = false;
   /** The first interrupt, once one came. */
   first: Interrupt | undefined;
 

@@ -18,7 +18,7 @@ function version(): string {
   return pkg.version;
 }
 
-async function main(argv: readonly string[]): Promise<number> {
+async function main(argv: readonly string[], interrupts: Interrupts): Promise<number> {
   try {
     const command = parseCommandLine(argv);
     switch (command.command) {
@@ -29,9 +29,9 @@ async function main(argv: readonly string[]): Promise<number> {
         process.stdout.write(`${version()}\n`);
         return EXIT.ok;
       case 'serve':
-        return await runServe(command, { stderr: process.stderr, interrupts: new Interrupts(process) });
+        return await runServe(command, { stderr: process.stderr, interrupts });
       case 'call':
-        return await runCall(command, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, interrupts: new Interrupts(process) });
+        return await runCall(command, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, interrupts });
     }
   } catch (err) {
     if (err instanceof UsageError) {
@@ -46,7 +46,12 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+const interrupts = new Interrupts(process);
+const code = await main(process.argv.slice(2), interrupts);
+// A write to a closed stdout fails a moment after it was made: give that error its turn, so that a
+// closed stdout always ends in its own exit code.
+await new Promise<void>((done) => setImmediate(done));
 // Exit explicitly: a methods module's timers, or a script still being read from stdin after a
 // signal, must not keep the process alive (stdout and stderr writes are synchronous for files and
 // pipes, so nothing printed is lost).
-process.exit(await main(process.argv.slice(2)));
+process.exit(interrupts.stdoutClosed ? EXIT.stdoutClosed : code);
