@@ -158,11 +158,14 @@ function clientDispatcher(command: CallCommand, io: CallIo): Dispatcher<never, C
 /** Responses to nothing we sent are said at once (not left to the timeout); unreadable input with --verbose. */
 function reportStrays(open: OpenConnection, command: CallCommand, io: CallIo): void {
   open.connection.on('unknownResponse', (response) => {
-    io.stderr.write(
-      command.verbose
-        ? `<- response to no request we sent: ${encodeMessage(response)}\n`
-        : `jsonrpc-wire: the server answered id ${JSON.stringify(response.id)}, which was never sent (--verbose shows the response)\n`,
-    );
+    if (command.verbose) {
+      io.stderr.write(`<- response to no request we sent: ${encodeMessage(response)}\n`);
+    } else if (response.id === null && !response.isSuccess) {
+      // id null: the server could not tell which request it answers (it could not read one).
+      io.stderr.write(`jsonrpc-wire: the server could not read a request: it answered id null with ${JSON.stringify(response.error)}\n`);
+    } else {
+      io.stderr.write(`jsonrpc-wire: the server answered id ${JSON.stringify(response.id)}, which was never sent (--verbose shows the response)\n`);
+    }
   });
   if (command.verbose) {
     open.connection.on('invalidMessage', ({ error }) => io.stderr.write(`<- unreadable: ${error.message.split('\n')[0]}\n`));

@@ -16,7 +16,8 @@ import { pathToFileURL } from 'node:url';
 import { Dispatcher } from '../dispatch/dispatcher.js';
 import { JsonRpcException } from '../parser/errors.js';
 import { connectStdio } from '../node-streams/stdio.js';
-import { listenTcp, type JsonRpcServer, type SocketAddress } from '../node-streams/tcp.js';
+import type { JsonRpcConnection } from '../node-streams/connection.js';
+import { listenTcp, type JsonRpcServer, type ListenOptions, type SocketAddress } from '../node-streams/tcp.js';
 import { EXIT, UsageError, type ServeCommand } from './args.js';
 import { CliFailure, describeEndpoint } from './endpoint.js';
 import type { Interrupts } from './interrupts.js';
@@ -88,6 +89,8 @@ class InFlight {
 }
 
 export async function runServe(command: ServeCommand, io: ServeIo): Promise<number> {
+  // Asked first: a signal while the methods module loads must stop the server too.
+  const firstSignal = io.interrupts.next();
   const inFlight = new InFlight();
   const dispatcher = inFlight.wrap(await loadMethods(command.methodsFile));
   const log = (line: string): void => void io.stderr.write(`jsonrpc-wire: ${line}\n`);
@@ -111,14 +114,14 @@ export async function runServe(command: ServeCommand, io: ServeIo): Promise<numb
     // The client closing our stdin is the usual end.
     ended = connection.closed.then(() => 'ended' as const);
   } else {
-    const server = await listen(command, options, log);
+    const server = await listen(command.endpoint, options, log);
     const where = 'port' in server.address ? `${server.address.host}:${server.address.port}` : server.address.path;
     log(`serving ${names} on ${where} (${command.framing}); Ctrl-C to stop`);
     stopListening = () => new Promise<void>((done) => server.server.close(() => done()));
     closeAll = () => server.close();
   }
 
-  if ((await Promise.race([io.interrupts.next(), ended])) === 'ended') return EXIT.ok;
+  if ((await Promise.race([firstSignal, ended])) === 'ended') return EXIT.ok;
   const again = io.interrupts.next().then(() => 'again' as const);
   log(`stopping: no new connections; calls in flight have ${command.graceMs} ms to finish (a second signal exits at once)`);
   inFlight.stopping = true;
@@ -138,13 +141,12 @@ export async function runServe(command: ServeCommand, io: ServeIo): Promise<numb
 
 /** Listens; a Unix socket file left behind by a crashed server (nobody accepts on it) is replaced. */
 async function listen(
-  command: ServeCommand,
-  options: Parameters<typeof listenTcp>[2],
+  endpoint: Exclude<ServeCommand['endpoint'], { kind: 'stdio' }>,
+  options: ListenOptions,
   log: (line: string) => void,
 ): Promise<JsonRpcServer> {
-  const endpoint = command.endpoint;
-  const address: SocketAddress = endpoint.kind === 'tcp' ? { host: endpoint.host, port: endpoint.port } : { path: (endpoint as { path: string }).path };
-  const setup = (connection: Parameters<NonNullable<Parameters<typeof listenTcp>[1]>>[0], socket: net.Socket): void => {
+  const address: SocketAddress = endpoint.kind === 'tcp' ? { host: endpoint.host, port: endpoint.port } : { path: endpoint.path };
+  const setup = (connection: JsonRpcConnection, socket: net.Socket): void => {
     const peer = socket.remoteAddress === undefined ? 'a local client' : `${socket.remoteAddress}:${socket.remotePort}`;
     log(`${peer} connected`);
     connection.on('invalidMessage', ({ error }) => log(`${peer} sent unreadable input: ${error.message}`));
