@@ -76,13 +76,15 @@ export async function runCall(command: CallCommand, io: CallIo): Promise<number>
     const watch = new FramingWatch(spoken, where);
 
     let deadline = Date.now() + command.timeoutMs;
-    open = await untilStopped(openEndpoint(command.endpoint, {
+    // Not raced with the stop: openEndpoint watches the signal itself, so that whatever it started
+    // (a child process) is either handed over here or cleaned up by it.
+    open = await openEndpoint(command.endpoint, {
       framing: command.framing,
       dispatcher: clientDispatcher(command, io),
       passStderr: command.verbose,
       connectTimeoutMs: command.timeoutMs,
       signal: stopper.signal,
-    }));
+    });
     open.incoming.on('data', (chunk: Uint8Array) => {
       const verdict = watch.add(chunk);
       if (verdict !== undefined) stopper.abort(new Stop(new CliFailure(EXIT.connection, verdict)));

@@ -10,7 +10,7 @@ export const USAGE = `Usage:
 Run 'jsonrpc-wire help serve' or 'jsonrpc-wire help call' for each command's options.`;
 
 const FRAMING = `  --framing F         auto (default), newline, content-length or json-stream. auto reads the
-                      framing from the first bytes the other side sends and answers in it`;
+                      framing from the first bytes received, then writes in it too`;
 
 const EXIT_CODES = `Exit codes: 0 ok, 1 an error response, 2 bad arguments, 3 no usable connection (refused,
 closed, not JSON-RPC, wrong framing), 4 timeout, 5 stdout closed by its reader (e.g. | head),
@@ -38,9 +38,11 @@ Exit codes: 0 stopped by a signal, 2 bad arguments, 3 cannot listen.`,
 Sends one request (or a script of them) and prints each result as JSON on stdout.
 
 Options:
-${FRAMING}; without --framing, a server that
-                      stays silent for 2 s after the first request is reported (a language server
-                      spoken to in newline framing says nothing at all)
+${FRAMING}.
+                      Until the server sends something, auto writes newline-delimited JSON, and
+                      a server that sends nothing readable for 2 s after the first request is
+                      reported (a language server spoken to in newline framing says nothing at
+                      all: pass --framing content-length)
   --timeout MS        give up after MS milliseconds (default 30000); connecting counts, and in a
                       script each step gets MS
   --verbose           print the server's notifications and requests, and stray responses, to stderr

@@ -44,12 +44,6 @@ export class Interrupts {
     return new Promise<Interrupt>((resolve) => this.waiters.push(resolve));
   }
 
-  /** Stops listening to the process (the error listeners stay: a late write may still fail). */
-  dispose(): void {
-    this.source.off('SIGINT', this.onSigint);
-    this.source.off('SIGTERM', this.onSigterm);
-  }
-
   private emit(interrupt: Interrupt): void {
     this.first ??= interrupt;
     for (const listener of [...this.listeners]) listener(interrupt);

@@ -47,11 +47,13 @@ async function main(argv: readonly string[], interrupts: Interrupts): Promise<nu
 }
 
 const interrupts = new Interrupts(process);
-const code = await main(process.argv.slice(2), interrupts);
+const argv = process.argv.slice(2);
+const code = await main(argv, interrupts);
 // A write to a closed stdout fails a moment after it was made: give that error its turn, so that a
 // closed stdout always ends in its own exit code.
 await new Promise<void>((done) => setImmediate(done));
 // Exit explicitly: a methods module's timers, or a script still being read from stdin after a
 // signal, must not keep the process alive (stdout and stderr writes are synchronous for files and
 // pipes, so nothing printed is lost).
-process.exit(interrupts.stdoutClosed ? EXIT.stdoutClosed : code);
+// (serve's stdout is its client's to close: that ends the connection as usual.)
+process.exit(interrupts.stdoutClosed && argv[0] !== 'serve' ? EXIT.stdoutClosed : code);

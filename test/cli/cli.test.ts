@@ -132,6 +132,16 @@ test('call --stdio drives a spawned server over its stdio (the CLI serving itsel
   assert.equal(got.stdout, '42\n');
 });
 
+test('serve without --framing answers each client in the framing it is spoken to', async () => {
+  for (const framing of ['content-length', 'newline', 'json-stream']) {
+    const got = await runCli([
+      'call', 'add', '[20, 22]', '--framing', framing,
+      '--stdio', '--', process.execPath, cli, 'serve', '--stdio', '--methods', methods,
+    ]);
+    assert.deepEqual([got.code, got.stdout], [0, '42\n'], `${framing}: ${got.stderr}`);
+  }
+});
+
 test('while waiting, call answers the requests a language server sends it, and --verbose shows them', async () => {
   const script = [
     '{"method":"initialize","params":{"processId":null,"rootUri":"file:///tmp","capabilities":{}}}',
