@@ -53,29 +53,45 @@ class Stop extends Error {
   }
 }
 
-export async function runCall(command: CallCommand, io: CallIo): Promise<number> {
-  const stopper = new AbortController();
-  io.interrupts.on((interrupt) => stopper.abort(new Stop(interrupt)));
-  const stopped = new Promise<never>((_, reject) => {
-    stopper.signal.addEventListener('abort', () => reject(stopper.signal.reason as Stop), { once: true });
+/** The stop switch of one call: whatever ends it early throws `Stop` into the work it races. */
+class StopSwitch {
+  readonly controller = new AbortController();
+  private readonly stopped = new Promise<never>((_, reject) => {
+    this.controller.signal.addEventListener('abort', () => reject(this.controller.signal.reason as Stop), { once: true });
   });
-  stopped.catch(() => undefined);
-  const untilStopped = <T>(work: Promise<T>): Promise<T> => Promise.race([work, stopped]);
 
+  constructor() {
+    this.stopped.catch(() => undefined);
+  }
+
+  stop(why: Interrupt | CliFailure): void {
+    this.controller.abort(new Stop(why));
+  }
+
+  /** `work`, or `Stop` as soon as the call is stopped. */
+  until<T>(work: Promise<T>): Promise<T> {
+    return Promise.race([work, this.stopped]);
+  }
+
+  /** The signal that stopped the call, if one did: it is passed on to a spawned server. */
+  get signal(): 'SIGINT' | 'SIGTERM' | undefined {
+    const why = (this.controller.signal.reason as Stop | undefined)?.why;
+    return why !== undefined && !(why instanceof CliFailure) && why.kind === 'signal' ? why.signal : undefined;
+  }
+}
+
+export async function runCall(command: CallCommand, io: CallIo): Promise<number> {
+  const stop = new StopSwitch();
   let open: OpenConnection | undefined;
-  let quietTimer: ReturnType<typeof setTimeout> | undefined;
-  // A second signal ends everything at once.
   io.interrupts.on((interrupt) => {
+    stop.stop(interrupt);
+    // A second signal ends everything at once.
     if (interrupt.kind === 'signal' && interrupt.count > 1) open?.kill();
   });
   try {
-    const single = Array.isArray(command.steps);
-    const steps = Array.isArray(command.steps) ? command.steps : await untilStopped(readScript(command.steps.script, io.stdin));
-    const where = describeEndpoint(command.endpoint);
-    const spoken = command.framing === 'auto' ? 'newline' : command.framing;
-    const watch = new FramingWatch(spoken, where);
-
-    let deadline = Date.now() + command.timeoutMs;
+    const steps = Array.isArray(command.steps) ? command.steps : await stop.until(readScript(command.steps.script, io.stdin));
+    const watch = new FramingWatch(command.framing === 'auto' ? 'newline' : command.framing, describeEndpoint(command.endpoint));
+    const startedAt = Date.now();
     // Not raced with the stop: openEndpoint watches the signal itself, so that whatever it started
     // (a child process) is either handed over here or cleaned up by it.
     open = await openEndpoint(command.endpoint, {
@@ -83,30 +99,48 @@ export async function runCall(command: CallCommand, io: CallIo): Promise<number>
       dispatcher: clientDispatcher(command, io),
       passStderr: command.verbose,
       connectTimeoutMs: command.timeoutMs,
-      signal: stopper.signal,
+      signal: stop.controller.signal,
     });
     open.incoming.on('data', (chunk: Uint8Array) => {
       const verdict = watch.add(chunk);
-      if (verdict !== undefined) stopper.abort(new Stop(new CliFailure(EXIT.connection, verdict)));
+      if (verdict !== undefined) stop.stop(new CliFailure(EXIT.connection, verdict));
     });
     reportStrays(open, command, io);
+    return await runSteps(steps, open, { command, io, stop, watch, startedAt });
+  } catch (err) {
+    return reportStop(err, io);
+  } finally {
+    await open?.close(stop.signal);
+  }
+}
 
-    let failures = 0;
+/** Runs the steps in order; prints each outcome; returns the exit code. */
+async function runSteps(
+  steps: readonly CallStep[],
+  open: OpenConnection,
+  { command, io, stop, watch, startedAt }: { command: CallCommand; io: CallIo; stop: StopSwitch; watch: FramingWatch; startedAt: number },
+): Promise<number> {
+  const single = Array.isArray(command.steps);
+  // The first step's time counts from before connecting: --timeout bounds the whole call.
+  let deadline = startedAt + command.timeoutMs;
+  let quietTimer: ReturnType<typeof setTimeout> | undefined;
+  let failures = 0;
+  try {
     for (const [index, step] of steps.entries()) {
       const name = single ? step.method : `script line ${step.line} (${step.method})`;
       if (step.notification === true) {
-        await untilStopped(open.connection.notify(step.method, step.params)).catch((err: unknown) => rethrowFor(name, err, command));
+        await stop.until(open.connection.notify(step.method, step.params)).catch((err: unknown) => rethrowFor(name, err, command));
         continue;
       }
-      if (command.framing === 'auto' && quietTimer === undefined) {
-        quietTimer = setTimeout(() => {
-          if (!watch.heard) stopper.abort(new Stop(new CliFailure(EXIT.connection, watch.silence(QUIET_MS))));
+      if (command.framing === 'auto') {
+        quietTimer ??= setTimeout(() => {
+          if (!watch.heard) stop.stop(new CliFailure(EXIT.connection, watch.silence(QUIET_MS)));
         }, QUIET_MS);
       }
       const timeoutMs = Math.max(1, deadline - Date.now());
       let outcome: { result: unknown } | { error: JsonRpcException };
       try {
-        outcome = { result: await untilStopped(open.connection.request(step.method, step.params, { timeoutMs })) };
+        outcome = { result: await stop.until(open.connection.request(step.method, step.params, { timeoutMs })) };
       } catch (err) {
         if (!(err instanceof JsonRpcException)) rethrowFor(name, err, command);
         outcome = { error: err };
@@ -122,25 +156,20 @@ export async function runCall(command: CallCommand, io: CallIo): Promise<number>
       }
       const shown = 'error' in outcome ? { error: outcome.error.toJSON() } : { result: outcome.result ?? null };
       io.stdout.write(`${JSON.stringify({ line: step.line, method: step.method, ...shown })}\n`);
-      if ('error' in outcome) {
-        failures++;
-        if (!command.keepGoing) {
-          const left = steps.length - index - 1;
-          io.stderr.write(
-            `jsonrpc-wire: ${name} got error ${outcome.error.code} (${outcome.error.message})` +
-              (left > 0 ? `; the remaining ${left} step${left === 1 ? ' was' : 's were'} not run (--keep-going runs them)\n` : '\n'),
-          );
-          return EXIT.errorResponse;
-        }
+      if (!('error' in outcome)) continue;
+      failures++;
+      if (!command.keepGoing) {
+        const left = steps.length - index - 1;
+        io.stderr.write(
+          `jsonrpc-wire: ${name} got error ${outcome.error.code} (${outcome.error.message})` +
+            (left > 0 ? `; the remaining ${left} step${left === 1 ? ' was' : 's were'} not run (--keep-going runs them)\n` : '\n'),
+        );
+        return EXIT.errorResponse;
       }
     }
     return failures > 0 ? EXIT.errorResponse : EXIT.ok;
-  } catch (err) {
-    return reportStop(err, io);
   } finally {
     clearTimeout(quietTimer);
-    const interrupt = stopper.signal.reason instanceof Stop ? stopper.signal.reason.why : undefined;
-    await open?.close(interrupt !== undefined && 'kind' in interrupt && interrupt.kind === 'signal' ? interrupt.signal : undefined);
   }
 }
 
