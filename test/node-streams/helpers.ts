@@ -54,20 +54,29 @@ export async function waitFor(condition: () => boolean, timeoutMs = 5000, what =
   }
 }
 
-/** Fails the test if the process sees an unhandled rejection while `run` runs. */
-export async function noUnhandledRejections(run: () => Promise<void>): Promise<void> {
+/** Runs `run` and returns what the process emitted on `events` meanwhile (and just after). */
+export async function processEvents(events: readonly string[], run: () => Promise<void>): Promise<unknown[]> {
   const seen: unknown[] = [];
-  const onUnhandled = (reason: unknown): void => {
-    seen.push(reason);
-  };
-  process.on('unhandledRejection', onUnhandled);
+  const onEvent = (value: unknown): void => void seen.push(value);
+  for (const event of events) process.on(event, onEvent);
   try {
     await run();
     await delay(20);
   } finally {
-    process.off('unhandledRejection', onUnhandled);
+    for (const event of events) process.off(event, onEvent);
   }
+  return seen;
+}
+
+/** Fails the test if the process sees an unhandled rejection while `run` runs. */
+export async function noUnhandledRejections(run: () => Promise<void>): Promise<void> {
+  const seen = await processEvents(['unhandledRejection'], run);
   if (seen.length > 0) throw new Error(`Unhandled rejection(s): ${seen.map(String).join('; ')}`);
+}
+
+/** Every process 'warning' while `run` runs (there must be none, ever). */
+export async function processWarnings(run: () => Promise<void>): Promise<Error[]> {
+  return (await processEvents(['warning'], run)) as Error[];
 }
 
 /**
@@ -96,18 +105,4 @@ export function rawPeer<L extends MethodTable<L> = UntypedMethods>(options: Conn
       return (JSON.parse(requests[requests.length - 1]!) as { id: unknown }).id;
     },
   };
-}
-
-/** Collects every process 'warning' while `run` runs (there must be none, ever). */
-export async function processWarnings(run: () => Promise<void>): Promise<Error[]> {
-  const seen: Error[] = [];
-  const onWarning = (warning: Error): void => void seen.push(warning);
-  process.on('warning', onWarning);
-  try {
-    await run();
-    await delay(10);
-  } finally {
-    process.off('warning', onWarning);
-  }
-  return seen;
 }

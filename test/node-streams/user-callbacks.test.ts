@@ -10,21 +10,11 @@ import fc from 'fast-check';
 
 import { Dispatcher, type HandlerErrorInfo } from '../../src/dispatch/index.js';
 import { connect, spawnConnection, type ConnectionContext } from '../../src/node-streams/index.js';
-import { delay, memoryPair, rawPeer, waitFor } from './helpers.js';
+import { delay, memoryPair, processEvents, rawPeer, waitFor } from './helpers.js';
 
 /** Runs `run`, failing on any uncaught exception or unhandled rejection it causes. */
 async function contained(run: () => Promise<void>): Promise<void> {
-  const seen: unknown[] = [];
-  const onFault = (err: unknown): void => void seen.push(err);
-  process.on('uncaughtException', onFault);
-  process.on('unhandledRejection', onFault);
-  try {
-    await run();
-    await delay(20);
-  } finally {
-    process.off('uncaughtException', onFault);
-    process.off('unhandledRejection', onFault);
-  }
+  const seen = await processEvents(['uncaughtException', 'unhandledRejection'], run);
   assert.deepEqual(seen.map(String), [], 'uncaught exceptions or unhandled rejections');
 }
 
