@@ -58,11 +58,11 @@ import {
   type RequestResult,
   type StreamPair,
 } from './connection-types.js';
-import { durationProblem } from './durations.js';
 import { ConnectionClosedError, RequestAbortedError } from './errors.js';
 import { ConnectionListeners } from './events.js';
-import { callGuarded, catchRejection, isThenable, reporter } from './guard.js';
+import { callGuarded, reporter } from './guard.js';
 import { InboundScheduler, type SchedulerHost } from './inbound.js';
+import { callOptions, sequentialTest } from './options.js';
 import { Outbox } from './outbox.js';
 import { PendingRequests, type PendingEntry } from './pending.js';
 import { mayRead, type ReadGateState } from './read-gate.js';
@@ -610,27 +610,6 @@ export function connect<R extends MethodTable<R> = UntypedMethods, L extends Met
   return new JsonRpcConnection<R>(pair, options as ConnectOptions<MethodTable<never>>);
 }
 
-/**
- * The `sequential` option as a predicate. A user predicate may throw (the scheduler answers that
- * one message as if its handler had thrown); one that returns a promise is refused the same way,
- * since the answer is needed now.
- */
-function sequentialTest(sequential: ConnectOptions['sequential']): (method: string) => boolean {
-  if (sequential === undefined) return () => false;
-  if (typeof sequential === 'function') {
-    return (method) => {
-      const verdict: unknown = sequential(method);
-      if (isThenable(verdict)) {
-        catchRejection(verdict, noop); // the fault reported is the TypeError below
-        throw new TypeError(`The sequential predicate returned a promise for '${method}'; it must return true or false at once`);
-      }
-      return Boolean(verdict);
-    };
-  }
-  const names = new Set(sequential);
-  return (method) => names.has(method);
-}
-
 function isGarbage(error: { readonly data?: unknown }): boolean {
   const data = error.data as { problem?: unknown } | undefined;
   return data !== undefined && data !== null && data.problem === 'garbage';
@@ -639,26 +618,6 @@ function isGarbage(error: { readonly data?: unknown }): boolean {
 /** A fresh error per refused call (each caller gets its own stack), with the close's message and cause. */
 function copyReason(reason: ConnectionClosedError): ConnectionClosedError {
   return new ConnectionClosedError(reason.message, reason.cause !== undefined ? { cause: reason.cause } : undefined);
-}
-
-interface CallOptions {
-  readonly signal: AbortSignal | undefined;
-  readonly timeoutMs: number | undefined;
-}
-
-/** The options of `request()`/`batch()`, checked; an Error (to reject the call with) when invalid. */
-function callOptions(options: RequestOptions): CallOptions | Error {
-  try {
-    const { signal, timeoutMs } = options;
-    const problem = timeoutMs === undefined ? null : durationProblem('timeoutMs', timeoutMs);
-    if (problem !== null) return problem;
-    if (signal !== undefined && !(signal instanceof AbortSignal)) {
-      return new TypeError(`signal must be an AbortSignal, got ${signal === null ? 'null' : typeof signal}`);
-    }
-    return { signal, timeoutMs };
-  } catch (err) {
-    return new TypeError('The request options could not be read', { cause: err });
-  }
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
