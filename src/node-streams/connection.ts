@@ -60,7 +60,7 @@ import {
 } from './connection-types.js';
 import { ConnectionClosedError, RequestAbortedError } from './errors.js';
 import { ConnectionListeners } from './events.js';
-import { callGuarded, reporter } from './guard.js';
+import { callGuarded, reporter, type Report } from './guard.js';
 import { InboundScheduler, type SchedulerHost } from './inbound.js';
 import { callOptions, sequentialTest } from './options.js';
 import { Outbox } from './outbox.js';
@@ -108,6 +108,8 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
   private readonly earlyCancels = new EarlyCancels();
   private readonly progress = new Map<string | number, (value: unknown) => void>();
   private readonly listeners: ConnectionListeners;
+  /** Where a failing `onProgress` listener is reported. */
+  private readonly progressFault: Report;
   private readonly describeEnd: (() => Promise<string | undefined>) | undefined;
   private readonly keepStreams: boolean;
 
@@ -128,6 +130,7 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
     this.listeners = new ConnectionListeners((error, event) =>
       reportHandlerError(error, this.policy, { method: '', id: undefined, stage: 'listener', event }),
     );
+    this.progressFault = reporter(this.policy, { method: PROGRESS_METHOD, id: undefined, stage: 'progress' });
     this.cancellation = options.cancellation ?? framing === 'content-length';
     this.describeEnd = options[kDescribeEnd];
     this.keepStreams = options[kKeepStreams] === true;
@@ -404,7 +407,7 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
       const listener =
         typeof token === 'string' || typeof token === 'number' ? this.progress.get(token) : undefined;
       if (listener === undefined) return false;
-      callGuarded(listener, [params!.value], reporter(this.policy, { method, id: undefined, stage: 'progress' }));
+      callGuarded(listener, [params!.value], this.progressFault);
       return true;
     }
     return false;

@@ -90,7 +90,7 @@ class CallContext implements ConnectionContext {
   get signal(): AbortSignal {
     let controller = this.task.controller;
     if (controller === undefined) {
-      // Made here, not per call: most handlers never read their signal.
+      // Made on first read only: most handlers never look at their signal.
       const report = reporter(this.policy, { method: this.method, id: this.id, stage: 'abort' });
       controller = this.task.controller = guardedController(report);
       if (this.task.abortReason !== undefined) controller.abort(this.task.abortReason);
