@@ -8,11 +8,13 @@
  *
  * What can end a call early, each reported at once in one line: the server's first bytes show it
  * speaks another framing or HTTP, or (with no --framing) it stays silent (see framing-watch.ts); a
- * signal (passed on to a spawned server); stdout closed by its reader (quietly, exit 5).
+ * response that is not JSON-RPC 2.0 (a JSON-RPC 1.0 server: exit 3); a signal (passed on to a
+ * spawned server); stdout closed by its reader (quietly, exit 5).
  */
 import { readFile } from 'node:fs/promises';
 import { Dispatcher } from '../dispatch/dispatcher.js';
 import { JsonRpcException, JsonRpcMethodNotFoundError } from '../parser/errors.js';
+import { JsonRpcInvalidResponseError } from '../parser/invalid-response.js';
 import { encodeMessage, type JsonRpcParams } from '../parser/messages.js';
 import type { ConnectionContext } from '../node-streams/connection.js';
 import { ConnectionClosedError, RequestTimeoutError } from '../node-streams/errors.js';
@@ -190,8 +192,9 @@ function clientDispatcher(command: CallCommand, io: CallIo): Dispatcher<never, C
 function reportStrays(open: OpenConnection, command: CallCommand, io: CallIo): void {
   open.connection.on('unknownResponse', (response) => {
     if (command.verbose) {
-      io.stderr.write(`<- response to no request we sent: ${encodeMessage(response)}\n`);
-    } else if (response.id === null && !response.isSuccess) {
+      const text = response.kind === 'invalidResponse' ? JSON.stringify(response.value) : encodeMessage(response);
+      io.stderr.write(`<- response to no request we sent: ${text}\n`);
+    } else if (response.kind === 'response' && response.id === null && !response.isSuccess) {
       // id null: the server could not tell which request it answers (it could not read one).
       io.stderr.write(`jsonrpc-wire: the server could not read a request: it answered id null with ${JSON.stringify(response.error)}\n`);
     } else {
@@ -209,6 +212,16 @@ function rethrowFor(name: string, err: unknown, command: CallCommand): never {
     throw new CliFailure(
       EXIT.timeout,
       `${name} timed out after ${command.timeoutMs} ms (raise it with --timeout MS)`,
+    );
+  }
+  if (err instanceof JsonRpcInvalidResponseError) {
+    // Not JSON-RPC 2.0 (a JSON-RPC 1.0 server, say): no call can succeed, as with a broken connection.
+    // The message names the method already; a script step adds its line.
+    const received = JSON.stringify(err.response) ?? String(err.response);
+    const line = /^script line \d+/.exec(name)?.[0];
+    throw new CliFailure(
+      EXIT.connection,
+      `${line === undefined ? '' : `${line}: `}${err.message}; received ${received.length > 200 ? `${received.slice(0, 200)}...` : received}`,
     );
   }
   if (err instanceof ConnectionClosedError) {

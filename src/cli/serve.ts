@@ -15,6 +15,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Dispatcher } from '../dispatch/dispatcher.js';
 import { JsonRpcException } from '../parser/errors.js';
+import { describeThrown } from '../node-streams/guard.js';
 import { connectStdio } from '../node-streams/stdio.js';
 import type { JsonRpcConnection } from '../node-streams/connection.js';
 import { listenTcp, type JsonRpcServer, type ListenOptions, type SocketAddress } from '../node-streams/tcp.js';
@@ -42,11 +43,16 @@ export async function loadMethods(file: string): Promise<Dispatcher> {
     throw new UsageError(`cannot load the methods file ${file}: ${(err as Error).message.split('\n')[0]}`);
   }
   const dispatcher = new Dispatcher();
-  for (const [name, value] of Object.entries(module)) {
-    if (name !== 'default' && typeof value === 'function') dispatcher.add(name, value as (...args: unknown[]) => unknown);
+  try {
+    for (const [name, value] of Object.entries(module)) {
+      if (name !== 'default' && typeof value === 'function') dispatcher.add(name, value as (...args: unknown[]) => unknown);
+    }
+    // The default export's members are read here (user getters included) and may clash with named exports.
+    const fallback = module.default;
+    if (typeof fallback === 'object' && fallback !== null) dispatcher.addMethods(fallback);
+  } catch (err) {
+    throw new UsageError(`cannot serve the methods file ${file}: ${describeThrown(err).split('\n')[0]}`);
   }
-  const fallback = module.default;
-  if (typeof fallback === 'object' && fallback !== null) dispatcher.addMethods(fallback);
   if (dispatcher.names().length === 0) {
     throw new UsageError(`the methods file ${file} exports no functions; export the methods to serve, e.g. export function add(a, b) { return a + b }`);
   }

@@ -4,8 +4,11 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import jayson from 'jayson';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const cli = join(root, 'dist', 'src', 'cli', 'main.js');
@@ -78,6 +81,7 @@ test('bad arguments and a missing methods file give a usage line and exit 2, nev
   for (const args of [
     ['call', 'add', '{oops', '--tcp', ':1'],
     ['serve', '--tcp', ':0', '--methods', 'no-such-file.mjs'],
+    ['serve', '--tcp', ':0', '--methods', join(root, 'test', 'fixtures', 'cli-clashing-methods.mjs')],
     ['frobnicate'],
   ]) {
     const got = await runCli(args);
@@ -165,4 +169,22 @@ test('a framing mismatch is named as soon as the server answers in its own frami
   ]);
   assert.equal(got.code, 3);
   assert.match(got.stderr, /^jsonrpc-wire: .* speaks newline-delimited JSON \(it sent "\{\\"jsonrpc\\":\\"2\.0\\".*"\), not content-length: pass --framing newline\n$/);
+});
+
+test('a server whose responses are not JSON-RPC 2.0 (jayson in 1.0 mode) is one line and exit 3, at once', async () => {
+  const jaysonServer = new jayson.Server(
+    { add: (args: [number, number], callback: (error: unknown, result?: number) => void) => callback(null, args[0] + args[1]) },
+    { version: 1 },
+  );
+  const tcp = jaysonServer.tcp();
+  await new Promise<void>((done) => tcp.listen(0, '127.0.0.1', done));
+  try {
+    const { port: jaysonPort } = tcp.address() as AddressInfo;
+    const got = await runCli(['call', 'add', '[1, 2]', '--timeout', '60000', '--tcp', `127.0.0.1:${jaysonPort}`]);
+    assert.equal(got.code, 3, got.stderr);
+    assert.equal(got.stdout, '');
+    assert.match(got.stderr, /^jsonrpc-wire: The response to JSON-RPC request "add" is not valid JSON-RPC 2\.0: .*received \{"id":1,"error":null,"result":3\}\n$/);
+  } finally {
+    await new Promise((done) => tcp.close(done));
+  }
 });
