@@ -23,8 +23,14 @@ function version(): string {
 
 async function main(argv: readonly string[], interrupts: Interrupts): Promise<number> {
   try {
-    if (argv[0] === 'tap') return await runTap(parseTapCommand(argv.slice(1)), process);
-    if (argv[0] === 'stats') return await runStats(parseStatsCommand(argv.slice(1)), process);
+    if (argv[0] === 'tap' || argv[0] === 'stats') {
+      const traffic = argv[0] === 'tap' ? parseTapCommand(argv.slice(1)) : parseStatsCommand(argv.slice(1));
+      if (traffic.command === 'help') {
+        process.stdout.write(`${HELP[traffic.topic]}\n`);
+        return EXIT.ok;
+      }
+      return traffic.command === 'tap' ? await runTap(traffic, process) : await runStats(traffic, process);
+    }
     const command = parseCommandLine(argv);
     switch (command.command) {
       case 'help':

@@ -7,7 +7,7 @@
  * peer would have read. A request is remembered until the response with its id comes back the other
  * way; that response's line then names the request's method and the latency between the two.
  */
-import { createFramer } from '../framing/index.js';
+import { AutoFramer, createFramer } from '../framing/index.js';
 import type { Framer, FramingName } from '../framing/types.js';
 import { utf8ByteLength } from '../framing/utf8.js';
 import type { JsonRpcException } from '../parser/errors.js';
@@ -88,14 +88,17 @@ export class MessageLog {
    * the order the README lists them. Lines are written as text, field by field: building an object
    * and stringifying it cost several times more per message.
    */
-  private head(dir: Direction, time: number): string {
+  private head(dir: Direction, time: number, framing: string = framingOf(this.framers[dir])): string {
     if (this.iso.time !== time) this.iso = { time, text: new Date(time).toISOString() };
     const conn = this.options.conn === undefined ? '' : `,"conn":${this.options.conn}`;
-    return `{"time":"${this.iso.text}"${conn},"dir":"${dir}","framing":"${this.options.framing}"`;
+    return `{"time":"${this.iso.text}"${conn},"dir":"${dir}","framing":"${framing}"`;
   }
 
   private unreadable(dir: Direction, error: JsonRpcException, time: number): string {
-    return `${this.head(dir, time)},"kind":"unreadable","problem":${JSON.stringify(error.message)}}`;
+    // The framer that found the bytes says which it is ('auto' while still detecting).
+    const framing = (error.data as { framing?: unknown } | undefined)?.framing;
+    const head = typeof framing === 'string' ? this.head(dir, time, framing) : this.head(dir, time);
+    return `${head},"kind":"unreadable","problem":${JSON.stringify(error.message)}}`;
   }
 
   private frame(dir: Direction, text: string, time: number, out: string[]): void {
@@ -171,6 +174,11 @@ export class MessageLog {
     if (request !== undefined) pending.delete(id);
     return request;
   }
+}
+
+/** The framing a line was read in: with 'auto', the one detected so far ('auto' before that). */
+function framingOf(framer: Framer): FramingName {
+  return framer instanceof AutoFramer ? (framer.detected ?? 'auto') : framer.name;
 }
 
 /** JSON text with no raw line break, so it fits in one log line. */

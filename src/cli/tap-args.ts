@@ -22,16 +22,22 @@ export interface TapCommand {
   readonly redact: boolean;
 }
 
+/** `tap --help` or `stats --help`. */
+export interface TrafficHelp {
+  readonly command: 'help';
+  readonly topic: 'tap' | 'stats';
+}
+
 export interface StatsCommand {
   readonly command: 'stats';
   readonly file: string;
   readonly html?: string;
 }
 
-const FRAMINGS: readonly FramingName[] = ['newline', 'content-length', 'json-stream'];
+const FRAMINGS: readonly FramingName[] = ['auto', 'newline', 'content-length', 'json-stream'];
 
 /** `argv` after the word `tap`. */
-export function parseTapCommand(argv: readonly string[]): TapCommand {
+export function parseTapCommand(argv: readonly string[]): TapCommand | TrafficHelp {
   const dash = argv.indexOf('--');
   const ours = dash === -1 ? [...argv] : argv.slice(0, dash);
   const child = dash === -1 ? [] : argv.slice(dash + 1);
@@ -41,7 +47,9 @@ export function parseTapCommand(argv: readonly string[]): TapCommand {
     redact: { type: 'boolean' },
     tcp: { type: 'string' },
     to: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   });
+  if (values.help === true) return { command: 'help', topic: 'tap' };
   if (positionals.length > 0) throw new UsageError(`tap runs the server given after --: put '${positionals.join(' ')}' after --`);
   const common = {
     command: 'tap' as const,
@@ -62,15 +70,16 @@ export function parseTapCommand(argv: readonly string[]): TapCommand {
 }
 
 /** `argv` after the word `stats`. */
-export function parseStatsCommand(argv: readonly string[]): StatsCommand {
-  const { values, positionals } = strictArgs(argv, { html: { type: 'string' } });
+export function parseStatsCommand(argv: readonly string[]): StatsCommand | TrafficHelp {
+  const { values, positionals } = strictArgs(argv, { html: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+  if (values.help === true) return { command: 'help', topic: 'stats' };
   if (positionals.length !== 1) throw new UsageError(`stats reads one log: jsonrpc-wire stats LOG.jsonl [--html REPORT.html]; got ${positionals.length} files`);
   return values.html === undefined
     ? { command: 'stats', file: positionals[0] }
     : { command: 'stats', file: positionals[0], html: values.html as string };
 }
 
-type Options = Record<string, { type: 'string' | 'boolean' }>;
+type Options = Record<string, { type: 'string' | 'boolean'; short?: string }>;
 
 function strictArgs(args: readonly string[], options: Options): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   try {
@@ -83,7 +92,7 @@ function strictArgs(args: readonly string[], options: Options): { values: Record
 }
 
 function parseTapFraming(value: string | undefined): FramingName {
-  if (value === undefined) return 'newline';
+  if (value === undefined) return 'auto';
   if ((FRAMINGS as readonly string[]).includes(value)) return value as FramingName;
   throw new UsageError(`--framing must be one of ${FRAMINGS.join(', ')}; got '${value}'`);
 }

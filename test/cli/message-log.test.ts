@@ -233,3 +233,24 @@ test('a stream that ends inside a message says so; tcp connections are numbered 
   assert.equal(cut.conn, 3);
   assert.match((cut as unknown as { problem: string }).problem, /ended/);
 });
+
+test('with auto framing each direction is read in the framing its first bytes show, however they are cut', () => {
+  fc.assert(
+    fc.property(fc.constantFrom<FramingName>('newline', 'content-length'), fc.constantFrom<FramingName>('newline', 'content-length'), session, cutFractions, (toServer, toClient, steps, fractions) => {
+      const log = new MessageLog({ framing: 'auto' });
+      const lines: string[] = [];
+      for (const step of steps) {
+        const bytes = frame(step.dir === 'to-server' ? toServer : toClient, step.value);
+        for (const chunk of cutAt(bytes, toCuts(fractions, bytes.length))) lines.push(...log.push(step.dir, chunk, T0 + step.at));
+      }
+      const read = (name: FramingName): string => (name === 'newline' ? 'json-stream' : name);
+      const parsed = parse(lines);
+      assert.equal(parsed.length, steps.length);
+      parsed.forEach((line, i) => {
+        assert.equal(line.framing, read(steps[i].dir === 'to-server' ? toServer : toClient));
+        assert.deepEqual(line.message, JSON.parse(JSON.stringify(steps[i].value)));
+      });
+    }),
+    { numRuns: 150 },
+  );
+});

@@ -2,27 +2,33 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UsageError } from '../../src/cli/args.js';
-import { parseStatsCommand, parseTapCommand } from '../../src/cli/tap-args.js';
+import { parseStatsCommand, parseTapCommand, type TapCommand } from '../../src/cli/tap-args.js';
+
+function tapOf(argv: string[]): TapCommand {
+  const command = parseTapCommand(argv);
+  assert.equal(command.command, 'tap');
+  return command as TapCommand;
+}
 
 test('tap -- CMD ARGS: everything after -- is the server, even options of its own', () => {
   assert.deepEqual(parseTapCommand(['--log', 't.jsonl', '--', 'typescript-language-server', '--stdio', '--log', 'x']), {
     command: 'tap',
-    framing: 'newline',
+    framing: 'auto',
     redact: false,
     log: 't.jsonl',
     target: { kind: 'stdio', command: 'typescript-language-server', args: ['--stdio', '--log', 'x'] },
   });
-  const redacted = parseTapCommand(['--redact', '--framing', 'content-length', '--', 'srv']);
+  const redacted = tapOf(['--redact', '--framing', 'content-length', '--', 'srv']);
   assert.deepEqual([redacted.redact, redacted.framing, redacted.log], [true, 'content-length', undefined]);
 });
 
 test('tap --tcp LISTEN --to HOST:PORT', () => {
-  assert.deepEqual(parseTapCommand(['--tcp', ':7001', '--to', '127.0.0.1:7000']).target, {
+  assert.deepEqual(tapOf(['--tcp', ':7001', '--to', '127.0.0.1:7000']).target, {
     kind: 'tcp',
     listen: { host: '127.0.0.1', port: 7001 },
     to: { host: '127.0.0.1', port: 7000 },
   });
-  assert.deepEqual(parseTapCommand(['--tcp', '[::1]:0', '--to', '[::1]:9']).target, { kind: 'tcp', listen: { host: '::1', port: 0 }, to: { host: '::1', port: 9 } });
+  assert.deepEqual(tapOf(['--tcp', '[::1]:0', '--to', '[::1]:9']).target, { kind: 'tcp', listen: { host: '::1', port: 0 }, to: { host: '::1', port: 9 } });
 });
 
 test('every mistake is a UsageError that says what to do', () => {
@@ -39,6 +45,12 @@ test('every mistake is a UsageError that says what to do', () => {
     [['--log', '--', 'srv'], /--log/],
   ];
   for (const [argv, message] of cases) assert.throws(() => parseTapCommand(argv), (e: unknown) => e instanceof UsageError && message.test(e.message), argv.join(' '));
+});
+
+test('--help and -h ask for the command\'s help, whatever else is given', () => {
+  assert.deepEqual(parseTapCommand(['--help']), { command: 'help', topic: 'tap' });
+  assert.deepEqual(parseTapCommand(['-h', '--', 'srv']), { command: 'help', topic: 'tap' });
+  assert.deepEqual(parseStatsCommand(['-h']), { command: 'help', topic: 'stats' });
 });
 
 test('stats LOG [--html FILE]', () => {

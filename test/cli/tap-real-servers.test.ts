@@ -35,9 +35,9 @@ interface Recording {
 }
 
 /** The command that runs `server` (with the recorder preloaded), direct or through tap logging to `log`. */
-function serverCommand(server: string[], log: string | undefined, framing: string): [string, string[]] {
+function serverCommand(server: string[], log: string | undefined): [string, string[]] {
   const direct = ['--import', recorder, ...server];
-  return log === undefined ? [process.execPath, direct] : [process.execPath, [cli, 'tap', '--log', log, '--framing', framing, '--', process.execPath, ...direct]];
+  return log === undefined ? [process.execPath, direct] : [process.execPath, [cli, 'tap', '--log', log, '--', process.execPath, ...direct]];
 }
 
 function finishRecording(dir: string, clientReceived: Buffer[], log: string | undefined): Recording {
@@ -53,7 +53,7 @@ function finishRecording(dir: string, clientReceived: Buffer[], log: string | un
 async function jsonLanguageServerSession(throughTap: boolean): Promise<Recording> {
   const dir = mkdtempSync(join(tmpdir(), 'jsonrpc-wire-real-'));
   const log = throughTap ? join(dir, 't.jsonl') : undefined;
-  const [command, args] = serverCommand([jsonServer, '--stdio'], log, 'content-length');
+  const [command, args] = serverCommand([jsonServer, '--stdio'], log);
   const child: ChildProcess = spawn(command, args, { env: { ...process.env, JSONRPC_WIRE_RECORD_DIR: dir }, stdio: ['pipe', 'pipe', 'inherit'] });
   const received: Buffer[] = [];
   child.stdout!.on('data', (chunk: Buffer) => received.push(chunk));
@@ -80,7 +80,7 @@ async function jsonLanguageServerSession(throughTap: boolean): Promise<Recording
 async function mcpSession(throughTap: boolean): Promise<Recording> {
   const dir = mkdtempSync(join(tmpdir(), 'jsonrpc-wire-real-'));
   const log = throughTap ? join(dir, 't.jsonl') : undefined;
-  const [command, args] = serverCommand([mcpServer, 'stdio'], log, 'newline');
+  const [command, args] = serverCommand([mcpServer, 'stdio'], log);
   const transport = new StdioClientTransport({ command, args, env: { ...(process.env as Record<string, string>), JSONRPC_WIRE_RECORD_DIR: dir }, stderr: 'ignore' });
   const received: Buffer[] = [];
   // The transport's child is private; its stdout gets our listener as soon as it is spawned, before
@@ -146,4 +146,6 @@ test('the MCP everything server driven by the MCP SDK client: the same bytes wit
   const messages = assertPaired(tapped.log!);
   const methods = messages.filter((m) => m.kind === 'response').map((m) => m.method);
   assert.deepEqual(methods, ['initialize', 'tools/list', 'tools/call', 'tools/call', 'prompts/list', 'resources/list']);
+  // Newline-delimited JSON, detected as JSON and read by the json-stream framer.
+  assert.ok(messages.every((m) => m.framing === 'json-stream'));
 });

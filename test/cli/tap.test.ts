@@ -84,7 +84,8 @@ test('every byte passes through unchanged both ways (garbage and invalid UTF-8 i
     Buffer.from('\n'),
     Buffer.from(frame({ jsonrpc: '2.0', method: 'bye' })),
   ]);
-  const child = tap(['--log', join(dir, 't.jsonl'), '--', process.execPath, fixture, 'echo'], { TAP_PRELUDE: join(dir, 'prelude') });
+  // Newline framing: it resynchronizes at every line, so the messages after the noise are logged too.
+  const child = tap(['--log', join(dir, 't.jsonl'), '--framing', 'newline', '--', process.execPath, fixture, 'echo'], { TAP_PRELUDE: join(dir, 'prelude') });
   const done = finish(child);
   // Written in uneven pieces, as a client would.
   for (let at = 0; at < requests.length; at += 7919) child.stdin.write(requests.subarray(at, at + 7919));
@@ -123,6 +124,22 @@ test('garbage the framer cannot cut (Content-Length framing) is logged with the 
   assert.ok(unreadable !== undefined && unreadable.dir === 'to-client');
   assert.match(unreadable.problem, /console\.log output/);
   assert.ok(lines.some((l) => l.kind === 'notification' && l.method === 'ready'));
+});
+
+test('by default the log detects the framing of each direction from its first bytes, after a banner too', { timeout: 60_000 }, async () => {
+  const dir = scratch();
+  const cl = (value: unknown): string => `Content-Length: ${Buffer.byteLength(JSON.stringify(value))}\r\n\r\n${JSON.stringify(value)}`;
+  writeFileSync(join(dir, 'prelude'), `starting...\n${cl({ jsonrpc: '2.0', method: 'ready' })}`);
+  const child = tap(['--log', join(dir, 't.jsonl'), '--', process.execPath, fixture, 'echo'], { TAP_PRELUDE: join(dir, 'prelude') });
+  const done = finish(child);
+  child.stdin.end(cl({ jsonrpc: '2.0', id: 1, method: 'initialize', params: {} }));
+  assert.equal((await done).code, 0);
+  const lines = readLog(join(dir, 't.jsonl')).filter((l) => l.kind !== 'start' && l.kind !== 'exit') as Array<MessageLine | { kind: 'unreadable'; dir: string; framing: string; problem: string }>;
+  const of = (dir: string): string[][] => lines.filter((l) => l.dir === dir).map((l) => [l.kind, l.framing]);
+  assert.deepEqual(of('to-server'), [['request', 'content-length']]);
+  // The banner is reported by the detector (quoted), then the server's own messages and the echo.
+  assert.deepEqual(of('to-client'), [['unreadable', 'auto'], ['notification', 'content-length'], ['request', 'content-length']]);
+  assert.match((lines.find((l) => l.kind === 'unreadable') as { problem: string }).problem, /starting\.\.\./);
 });
 
 test('the exit code and a death by signal are the server\'s; a signal to tap reaches the server', { timeout: 60_000 }, async () => {
