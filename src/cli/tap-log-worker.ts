@@ -4,12 +4,23 @@
  * per connection; every line goes through a LogSink, which writes synchronously (this thread only
  * ever waits for the log) and drops lines rather than block on a pipe.
  */
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { LogSink } from './log-sink.js';
 import { MessageLog } from './message-log.js';
 import type { LogWorkerData, ToLogWorker } from './tap-log.js';
 
 const data = workerData as LogWorkerData;
+
+// The lowest priority for this thread alone (Linux names threads by id in /proc/thread-self): on a
+// busy machine the log waits, not the client, the server or the pass-through; past its backlog bound
+// it skips bytes. Elsewhere, or when not allowed, it runs at the normal priority.
+try {
+  setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), 19);
+} catch {
+  // the normal priority, then
+}
 const processed = new BigInt64Array(data.processed);
 // Without --log the lines go to stderr, which an editor shows as the server's log.
 const sink = new LogSink(data.file ?? 2, (error) => parentPort!.postMessage({ logFailed: error.message }));
