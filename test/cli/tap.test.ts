@@ -315,3 +315,21 @@ test('the server closing its stdout reaches the client as EOF while the server s
   child.stdin.end();
   assert.deepEqual(await once(child, 'close'), [0, null]);
 });
+
+test('the log thread runs at the lowest priority and the pass-through at the normal one', { timeout: 60_000 }, async () => {
+  const { readdirSync } = await import('node:fs');
+  const child = tap(['--log', join(scratch(), 't.jsonl'), '--', process.execPath, fixture, 'trap']);
+  await waitFor(child, /ready/);
+  // Field 19 of /proc/PID/task/TID/stat is the thread's nice value (after the command in parentheses).
+  const nice = (tid: string): number => Number(readFileSync(`/proc/${child.pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ')[16]);
+  let values: number[] = [];
+  for (let tries = 0; tries < 50 && !values.includes(19); tries++) {
+    values = readdirSync(`/proc/${child.pid}/task`).map(nice);
+    if (!values.includes(19)) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(values.includes(19), `thread nice values: ${values.join(', ')}`);
+  const { getPriority } = await import('node:os');
+  assert.equal(nice(String(child.pid)), getPriority(), 'the main thread (the pass-through) keeps the priority it was started with');
+  child.kill('SIGTERM');
+  await once(child, 'close');
+});
