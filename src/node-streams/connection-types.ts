@@ -9,7 +9,13 @@ import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { ErrorPolicy } from '../dispatch/error-policy.js';
 import type { DispatchContext, IsUntyped, MethodParams, MethodResult, MethodTable, UntypedMethods } from '../dispatch/types.js';
 import type { FramingName } from '../framing/types.js';
-import type { JsonRpcInvalidMessage, JsonRpcNotification, JsonRpcParams, JsonRpcResponse } from '../parser/messages.js';
+import type {
+  JsonRpcInvalidMessage,
+  JsonRpcNotification,
+  JsonRpcParams,
+  JsonRpcRequest,
+  JsonRpcResponse,
+} from '../parser/messages.js';
 import type { JsonRpcConnection } from './connection.js';
 import type { ConnectionClosedError } from './errors.js';
 
@@ -48,6 +54,19 @@ export interface ConnectOptions<L extends MethodTable<L> = UntypedMethods> exten
    * Default 1024.
    */
   maxQueuedMessages?: number;
+  /**
+   * The same bound in bytes: the frames' bytes on the wire of the messages queued. One message
+   * larger than this is still queued when nothing else is. Default 4 MiB.
+   */
+  maxQueuedBytes?: number;
+  /**
+   * Outgoing bytes waiting to be sent (the connection's queue plus the stream's buffer) at which
+   * reading stops even while this side waits for responses, so that answers the remote side causes
+   * but does not read (-32001 refusals, errors) stay bounded. Your own `request()`/`notify()` are
+   * never refused for it: they queue behind, and `notify()` resolves once its bytes are handed to
+   * the stream. Default 4 MiB (never below `highWaterMark`).
+   */
+  maxWriteQueueBytes?: number;
   /**
    * Outgoing bytes buffered in the stream before this side stops reading and holds further writes
    * until they drain. Default: the writable's own `writableHighWaterMark`.
@@ -113,6 +132,12 @@ export interface ConnectionEvents {
   unknownResponse: (response: JsonRpcResponse) => void;
   /** A notification dropped because the inbound queue was full (see `maxQueuedMessages`). */
   droppedNotification: (notification: JsonRpcNotification) => void;
+  /**
+   * A request was handled but its answer could not be sent: the stream can no longer be written
+   * (the remote side went away after sending it, or a socket that is not half-open was ended by
+   * Node when the remote side ended its own).
+   */
+  droppedResponse: (request: JsonRpcRequest) => void;
   /**
    * An incoming message that could not be accepted: malformed JSON, an invalid request, or bytes the
    * framer rejected (`error.data.problem`: `'garbage'`, `'oversized'`, `'invalid-utf8'`, ... see
