@@ -316,6 +316,11 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
     return this.inbound.queued;
   }
 
+  /** The bytes (on the wire) of the incoming messages waiting for a handler slot. */
+  get queuedBytes(): number {
+    return this.inbound.queuedBytes;
+  }
+
   /** True while reading is paused for back pressure. */
   get readingPaused(): boolean {
     return this.reader.isPaused;

@@ -36,7 +36,7 @@ import { BatchGroup } from './batch-group.js';
 import type { JsonRpcConnection } from './connection.js';
 import type { ConnectionContext } from './connection-types.js';
 import type { Outbox } from './outbox.js';
-import type { ReadGateState } from './read-gate.js';
+import { queueFull, type ReadGateState } from './read-gate.js';
 
 /** What the scheduler needs from its connection. */
 export interface SchedulerHost {
@@ -231,11 +231,8 @@ export class InboundScheduler {
       return;
     }
     // The bounds matter only while reading on for responses (the deadlock rule); otherwise the
-    // queue only ever holds what one parser slice yielded. One message of any size fits in an
-    // empty queue.
-    const gate = this.gate;
-    const over = queued >= gate.maxQueued || (queued > 0 && this.bytesQueued + task.bytes > gate.maxQueuedBytes);
-    if (over && this.host.pendingOutgoing() > 0) {
+    // queue only ever holds what one parser slice yielded.
+    if (queueFull(queued, this.bytesQueued, this.gate) && this.host.pendingOutgoing() > 0) {
       this.refuse(task);
       return;
     }

@@ -51,7 +51,7 @@ export interface ReadGateState {
 
 /** True when more input may be parsed now. */
 export function mayRead(state: ReadGateState): boolean {
-  if (state.pendingOutgoing > 0) return !state.writeFull || !queueFull(state);
+  if (state.pendingOutgoing > 0) return !state.writeFull || !queueFull(state.queued, state.queuedBytes, state);
   return mayStartHandler(state) && state.queued === 0;
 }
 
@@ -61,9 +61,14 @@ export function mayStartHandler(state: ReadGateState): boolean {
 }
 
 /**
- * True when the queue is at one of its bounds. A message larger than `maxQueuedBytes` still fits
- * in an empty queue: every message up to `maxMessageBytes` can be handled.
+ * True when a queue holding `queued` messages of `queuedBytes` is at one of its bounds. Until then
+ * one more message of any size is queued, so the queue holds at most `maxQueuedBytes` plus one
+ * message (every message up to `maxMessageBytes` can be handled).
  */
-export function queueFull(state: Pick<ReadGateState, 'queued' | 'queuedBytes' | 'maxQueued' | 'maxQueuedBytes'>): boolean {
-  return state.queued >= state.maxQueued || (state.queued > 0 && state.queuedBytes >= state.maxQueuedBytes);
+export function queueFull(
+  queued: number,
+  queuedBytes: number,
+  bounds: Pick<ReadGateState, 'maxQueued' | 'maxQueuedBytes'>,
+): boolean {
+  return queued >= bounds.maxQueued || queuedBytes >= bounds.maxQueuedBytes;
 }

@@ -63,9 +63,10 @@ describe('read gate rules', () => {
     assert.equal(mayRead({ ...waiting, queued: 9, queuedBytes: 999, writeFull: true }), true, 'the queue has room');
     assert.equal(mayRead({ ...fullByCount, writeFull: true }), false);
     assert.equal(mayRead({ ...fullByBytes, writeFull: true }), false);
-    // One message larger than the byte bound still fits in an empty queue.
-    assert.equal(queueFull({ ...waiting, queued: 0, queuedBytes: 5000 }), false);
-    assert.equal(queueFull({ ...waiting, queued: 1, queuedBytes: 5000 }), true);
+    // Until a bound is reached, one more message of any size is queued.
+    assert.equal(queueFull(9, 999, waiting), false);
+    assert.equal(queueFull(10, 0, waiting), true);
+    assert.equal(queueFull(1, 1000, waiting), true);
   });
 });
 
