@@ -140,7 +140,7 @@ export class InboundScheduler {
   /** Starts `message` (`bytes` long on the wire) now if it may, else queues (or refuses) it. */
   admit(message: Work, bytes: number): void {
     if (message.kind === 'batch') this.admitBatch(message, bytes);
-    else this.admitTask(this.task(message, bytes, undefined, 0));
+    else this.admitTask(this.makeTask(message, bytes, undefined, 0));
   }
 
   /** Starts queued messages while slots are free. */
@@ -219,7 +219,7 @@ export class InboundScheduler {
     return controller.signal;
   }
 
-  private task(message: JsonRpcRequest | JsonRpcNotification, bytes: number, group: BatchGroup | undefined, index: number): Task {
+  private makeTask(message: JsonRpcRequest | JsonRpcNotification, bytes: number, group: BatchGroup | undefined, index: number): Task {
     const sequential = this.options.isSequential(message.method);
     return { message, sequential, bytes, group, index, controller: undefined, answered: false };
   }
@@ -253,7 +253,7 @@ export class InboundScheduler {
       const entry = entries[i]!;
       if (entry.kind === 'request' || entry.kind === 'notification') {
         group.expect();
-        this.admitTask(this.task(entry, share, group, i));
+        this.admitTask(this.makeTask(entry, share, group, i));
       } else if (entry.kind === 'invalid') {
         group.fill(i, this.outbox.errorJson(entry, entry.error));
       }
