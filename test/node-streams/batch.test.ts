@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { Dispatcher } from '../../src/dispatch/index.js';
 import type { DispatchContext } from '../../src/dispatch/types.js';
 import { connect, type ConnectOptions, type JsonRpcConnection } from '../../src/node-streams/index.js';
-import { delay, memoryPair, waitFor } from './helpers.js';
+import { delay, memoryPair, noWarnings, waitFor } from './helpers.js';
 
 /** A server on one end of an in-memory pair; the test writes and reads raw lines on the other. */
 function rawServer(options: ConnectOptions) {
@@ -34,20 +34,6 @@ function rawServer(options: ConnectOptions) {
 }
 
 const request = (id: number, method: string, params: unknown[] = []) => ({ jsonrpc: '2.0', id, method, params });
-
-/** Records process warnings (MaxListenersExceededWarning...) while `run` runs. */
-async function noWarnings(run: () => Promise<void>): Promise<void> {
-  const warnings: Error[] = [];
-  const onWarning = (warning: Error): void => void warnings.push(warning);
-  process.on('warning', onWarning);
-  try {
-    await run();
-    await delay(20);
-  } finally {
-    process.off('warning', onWarning);
-  }
-  assert.deepEqual(warnings.map((w) => `${w.name}: ${w.message}`), []);
-}
 
 describe('incoming batches share the connection handler slots', () => {
   it('8 batches of 16 entries with maxConcurrentHandlers 4 never run more than 4 handlers; no warning', async () => {

@@ -18,36 +18,13 @@ import { Dispatcher } from '../../src/dispatch/index.js';
 import type { FramingName } from '../../src/framing/types.js';
 import { connect, listenTcp, type JsonRpcConnection, type StreamPair } from '../../src/node-streams/index.js';
 import { JsonRpcPeer } from '../../src/peer.js';
+import { countingMethods, type Counts } from '../fixtures/counting-methods.js';
 import { memoryPair } from './helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const halfCloseServer = path.join(here, '../fixtures/half-close-server.js');
 const socketDir = mkdtempSync(path.join(tmpdir(), 'jsonrpc-wire-half-'));
 after(() => rmSync(socketDir, { recursive: true, force: true }));
-
-interface Counts {
-  requests: number;
-  notes: number;
-  dropped: number;
-}
-
-const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 1));
-
-/** A dispatcher whose handlers await a timer, and what it has handled. */
-function countingServer(): { dispatcher: Dispatcher; counts: Counts; watch: (connection: JsonRpcConnection) => void } {
-  const counts: Counts = { requests: 0, notes: 0, dropped: 0 };
-  const dispatcher = new Dispatcher()
-    .add('work', async (n: number) => {
-      await tick();
-      counts.requests++;
-      return n;
-    })
-    .add('note', async () => {
-      await tick();
-      counts.notes++;
-    });
-  return { dispatcher, counts, watch: (connection) => void connection.on('droppedResponse', () => counts.dropped++) };
-}
 
 /** `requests` requests and `notes` notifications (padded to ~`padding` bytes), interleaved, framed. */
 function traffic(framing: FramingName, requests: number, notes: number, padding: number): Buffer {
@@ -94,7 +71,7 @@ async function overSocket(
     close: () => Promise<void>;
   }>,
 ): Promise<{ counts: Counts; answers: number[]; closedWith: string }> {
-  const { dispatcher, counts, watch } = countingServer();
+  const { dispatcher, counts, watch } = countingMethods();
   let closed!: Promise<string>;
   const server = await listen(dispatcher, (connection) => {
     watch(connection);
@@ -190,7 +167,7 @@ describe('half-close: everything received is handled, answered while the stream 
   it(`the in-memory pair: ${RUNS} runs, both framings`, async () => {
     for (let run = 0; run < RUNS; run++) {
       for (const framing of ['newline', 'content-length'] as const) {
-        const { dispatcher, counts, watch } = countingServer();
+        const { dispatcher, counts, watch } = countingMethods();
         const { a, b } = memoryPair();
         const server = connect(b, { dispatcher, framing });
         watch(server);

@@ -54,17 +54,26 @@ export async function waitFor(condition: () => boolean, timeoutMs = 5000, what =
 }
 
 /** Fails the test if the process sees an unhandled rejection while `run` runs. */
-export async function noUnhandledRejections(run: () => Promise<void>): Promise<void> {
+export function noUnhandledRejections(run: () => Promise<void>): Promise<void> {
+  return noProcessEvent('unhandledRejection', 'Unhandled rejection(s)', run);
+}
+
+/** Fails the test if the process emits a warning (MaxListenersExceededWarning...) while `run` runs. */
+export function noWarnings(run: () => Promise<void>): Promise<void> {
+  return noProcessEvent('warning', 'Process warning(s)', run);
+}
+
+async function noProcessEvent(event: 'unhandledRejection' | 'warning', what: string, run: () => Promise<void>): Promise<void> {
   const seen: unknown[] = [];
-  const onUnhandled = (reason: unknown): void => {
-    seen.push(reason);
+  const onEvent = (value: unknown): void => {
+    seen.push(value);
   };
-  process.on('unhandledRejection', onUnhandled);
+  process.on(event, onEvent);
   try {
     await run();
     await delay(20);
   } finally {
-    process.off('unhandledRejection', onUnhandled);
+    process.off(event, onEvent);
   }
-  if (seen.length > 0) throw new Error(`Unhandled rejection(s): ${seen.map(String).join('; ')}`);
+  if (seen.length > 0) throw new Error(`${what}: ${seen.map(String).join('; ')}`);
 }
