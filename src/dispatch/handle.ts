@@ -88,7 +88,9 @@ async function answerBatch<M extends MethodTable<M>, C extends DispatchContext>(
   bounds: { maxBatchSize: number; maxConcurrency: number },
 ): Promise<string | null> {
   const entries = batch.messages;
-  if (entries.length > bounds.maxBatchSize) return encodeError(null, oversizedBatchError(entries.length, bounds.maxBatchSize));
+  if (entries.length > bounds.maxBatchSize) {
+    return encodeError(null, oversizedBatchError(entries.length, bounds.maxBatchSize));
+  }
   const texts = await runPool(entries, bounds.maxConcurrency, (entry) => respondWith(entry, dispatcher, opts));
   const answers = texts.filter((text): text is string => text !== null);
   // The entries are already JSON text; joining them is cheaper than re-encoding objects.

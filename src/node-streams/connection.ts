@@ -343,7 +343,7 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
 
   // ---- incoming -----------------------------------------------------------------------------------
 
-  /** Routes one parsed message (`bytes` long on the wire): responses settle at once; work goes to the scheduler. */
+  /** Routes one parsed message (`bytes` on the wire): responses settle at once; work goes to the scheduler. */
   private receive(message: JsonRpcMessage, bytes: number): void {
     switch (message.kind) {
       case 'response':

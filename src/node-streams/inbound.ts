@@ -212,14 +212,20 @@ export class InboundScheduler {
     let controller = task.controller;
     if (controller === undefined) {
       controller = task.controller = new AbortController();
-      const reason = task.abortReason ?? this.closedWith ?? (task.message.kind === 'request' ? this.outputGoneWith : undefined);
+      const unanswerable = task.message.kind === 'request' ? this.outputGoneWith : undefined;
+      const reason = task.abortReason ?? this.closedWith ?? unanswerable;
       if (reason !== undefined) controller.abort(reason);
       else this.signalled.add(task);
     }
     return controller.signal;
   }
 
-  private makeTask(message: JsonRpcRequest | JsonRpcNotification, bytes: number, group: BatchGroup | undefined, index: number): Task {
+  private makeTask(
+    message: JsonRpcRequest | JsonRpcNotification,
+    bytes: number,
+    group: BatchGroup | undefined,
+    index: number,
+  ): Task {
     const sequential = this.options.isSequential(message.method);
     return { message, sequential, bytes, group, index, controller: undefined, answered: false };
   }
@@ -244,7 +250,8 @@ export class InboundScheduler {
   private admitBatch(batch: JsonRpcBatch, bytes: number): void {
     const entries = batch.messages;
     if (entries.length > DEFAULT_MAX_BATCH_SIZE) {
-      this.send(this.outbox.errorJson({ id: null }, oversizedBatchError(entries.length, DEFAULT_MAX_BATCH_SIZE)), undefined);
+      const error = oversizedBatchError(entries.length, DEFAULT_MAX_BATCH_SIZE);
+      this.send(this.outbox.errorJson({ id: null }, error), undefined);
       return;
     }
     const group = new BatchGroup(entries.length, (answers, requests) => this.sendBatch(answers, requests));
@@ -273,7 +280,7 @@ export class InboundScheduler {
     if (message.kind === 'request') {
       const gate = this.gate;
       const overloaded = new JsonRpcServerOverloadedError(undefined, {
-        reason: `more than ${gate.maxQueued} incoming messages or ${gate.maxQueuedBytes} bytes are waiting for a handler`,
+        reason: `${gate.maxQueued} incoming messages or ${gate.maxQueuedBytes} bytes are already waiting for a handler`,
       });
       this.settle(task, this.outbox.errorJson(message, overloaded));
     } else {

@@ -135,10 +135,11 @@ describe('incoming batches share the connection handler slots', () => {
 
   it('$/cancelRequest for a batch entry answers it -32800 inside the batch response', async () => {
     const dispatcher = new Dispatcher()
-      .add('hang', (_p: unknown, context: DispatchContext) => new Promise((resolve) => context.signal.addEventListener('abort', resolve)), {
-        params: 'named',
-        optional: true,
-      })
+      .add(
+        'hang',
+        (_p: unknown, context: DispatchContext) => new Promise((resolve) => context.signal.addEventListener('abort', resolve)),
+        { params: 'named', optional: true },
+      )
       .add('one', () => 1);
     const s = rawServer({ dispatcher, cancellation: true });
     s.write(JSON.stringify([request(1, 'one'), { jsonrpc: '2.0', id: 2, method: 'hang' }]));
