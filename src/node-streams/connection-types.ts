@@ -55,8 +55,9 @@ export interface ConnectOptions<L extends MethodTable<L> = UntypedMethods> exten
    */
   maxQueuedMessages?: number;
   /**
-   * The same bound in bytes: the frames' bytes on the wire of the messages queued. One message
-   * larger than this is still queued when nothing else is. Default 4 MiB.
+   * The same bound in bytes: the frames' bytes on the wire of the messages queued. Until it is
+   * reached one more message of any size is queued, so the queue holds at most this plus one
+   * message. Default 4 MiB.
    */
   maxQueuedBytes?: number;
   /**
