@@ -171,10 +171,13 @@ export class JsonRpcPeer {
   /**
    * Feeds the next chunk of the incoming stream. Returns the messages it completes, in order; an
    * unfinished message is kept for the next call. Never throws for anything the remote side sent.
+   * `frameLengths`, when given, receives the length of each message's JSON text (0 for what the
+   * framer rejected), in the same order: a host that bounds queued work in bytes weighs the
+   * bytes a chunk completed (`bufferedBytes` before, plus the chunk, minus after) by them.
    */
-  parse(chunk: Uint8Array | string): JsonRpcMessage[] {
+  parse(chunk: Uint8Array | string, frameLengths?: number[]): JsonRpcMessage[] {
     const bytes = typeof chunk === 'string' ? textEncoder.encode(chunk) : chunk;
-    return this.toMessages(this.framer.push(bytes));
+    return this.toMessages(this.framer.push(bytes), frameLengths);
   }
 
   /**
@@ -222,15 +225,17 @@ export class JsonRpcPeer {
     return { ids, json: `[${texts.join(',')}]` };
   }
 
-  private toMessages(events: ReturnType<Framer['push']>): JsonRpcMessage[] {
+  private toMessages(events: ReturnType<Framer['push']>, frameLengths?: number[]): JsonRpcMessage[] {
     const messages: JsonRpcMessage[] = [];
     const track = this.trackPending && this.pending.size > 0;
     for (let i = 0; i < events.length; i++) {
       const event = events[i]!;
       if (event.kind === 'error') {
         messages.push({ kind: 'invalid', id: null, error: event.error });
+        frameLengths?.push(0);
         continue;
       }
+      frameLengths?.push(event.text.length);
       const message = parseMessage(event.text);
       if (track) this.settle(message);
       messages.push(message);

@@ -14,6 +14,7 @@ import type {
   JsonRpcInvalidResponse,
   JsonRpcNotification,
   JsonRpcParams,
+  JsonRpcRequest,
   JsonRpcResponse,
 } from '../parser/messages.js';
 import type { JsonRpcConnection } from './connection.js';
@@ -60,6 +61,20 @@ export interface ConnectOptions<L extends MethodTable<L> = UntypedMethods> exten
    * Default 1024.
    */
   maxQueuedMessages?: number;
+  /**
+   * The same bound in bytes: the frames' bytes on the wire of the messages queued. Until it is
+   * reached one more message of any size is queued, so the queue holds at most this plus one
+   * message. Default 4 MiB.
+   */
+  maxQueuedBytes?: number;
+  /**
+   * Outgoing bytes waiting to be sent (the connection's queue plus the stream's buffer) at which
+   * reading stops even while this side waits for responses, so that answers the remote side causes
+   * but does not read (-32001 refusals, errors) stay bounded. Your own `request()`/`notify()` are
+   * never refused for it: they queue behind, and `notify()` resolves once its bytes are handed to
+   * the stream. Default 4 MiB (never below `highWaterMark`).
+   */
+  maxWriteQueueBytes?: number;
   /**
    * Outgoing bytes buffered in the stream before this side stops reading and holds further writes
    * until they drain. Default: the writable's own `writableHighWaterMark`.
@@ -140,6 +155,12 @@ export interface ConnectionEvents {
   unknownResponse: (response: JsonRpcResponse | JsonRpcInvalidResponse) => void;
   /** A notification dropped because the inbound queue was full (see `maxQueuedMessages`). */
   droppedNotification: (notification: JsonRpcNotification) => void;
+  /**
+   * A request was handled but its answer could not be sent: the stream can no longer be written
+   * (the remote side went away after sending it, or a socket that is not half-open was ended by
+   * Node when the remote side ended its own).
+   */
+  droppedResponse: (request: JsonRpcRequest) => void;
   /**
    * An incoming message that could not be accepted: malformed JSON, an invalid request, or bytes the
    * framer rejected (`error.data.problem`: `'garbage'`, `'oversized'`, `'invalid-utf8'`, ... see

@@ -85,6 +85,8 @@ export type {
 
 const DEFAULT_MAX_CONCURRENT_HANDLERS = 32;
 const DEFAULT_MAX_QUEUED = 1024;
+const DEFAULT_MAX_QUEUED_BYTES = 4 * 1024 * 1024;
+const DEFAULT_MAX_WRITE_QUEUE_BYTES = 4 * 1024 * 1024;
 
 const noop = (): void => {};
 /** Content-Length headers of framed text: native, ~5x faster than a JS loop on 2 KB messages. */
@@ -142,8 +144,12 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
       running: 0,
       maxConcurrentHandlers: positive('maxConcurrentHandlers', options.maxConcurrentHandlers, DEFAULT_MAX_CONCURRENT_HANDLERS),
       queued: 0,
+      queuedBytes: 0,
+      maxQueued: positive('maxQueuedMessages', options.maxQueuedMessages, DEFAULT_MAX_QUEUED),
+      maxQueuedBytes: positive('maxQueuedBytes', options.maxQueuedBytes, DEFAULT_MAX_QUEUED_BYTES),
       barrier: false,
       writeBlocked: false,
+      writeFull: false,
       pendingOutgoing: 0,
     };
     const highWaterMark = positive(
@@ -151,7 +157,12 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
       options.highWaterMark,
       this.writable.writableHighWaterMark > 0 ? this.writable.writableHighWaterMark : 16 * 1024,
     );
-    this.writer = new WriteQueue(this.writable, highWaterMark, this.onWriteBlocked);
+    // Never below the high-water mark: the queue could not fill before it blocks.
+    const maxWriteQueueBytes = Math.max(
+      highWaterMark,
+      positive('maxWriteQueueBytes', options.maxWriteQueueBytes, DEFAULT_MAX_WRITE_QUEUE_BYTES),
+    );
+    this.writer = new WriteQueue(this.writable, highWaterMark, maxWriteQueueBytes, this.onWriteBlocked);
     this.outbox = new Outbox(this.peer, this.writer, this.policy);
     this.pending = new PendingRequests(this.onGiveUp);
     this.inbound = new InboundScheduler(this.schedulerHost(), this.gate, this.outbox, {
@@ -159,7 +170,6 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
       policy: this.policy,
       cancellation: this.cancellation,
       isSequential: sequentialTest(options.sequential),
-      maxQueued: positive('maxQueuedMessages', options.maxQueuedMessages, DEFAULT_MAX_QUEUED),
     });
     this.reader = new InboundReader(this.readable, this.peer, this.readerHost());
 
@@ -333,6 +343,11 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
     return this.inbound.queued;
   }
 
+  /** The bytes (on the wire) of the incoming messages waiting for a handler slot. */
+  get queuedBytes(): number {
+    return this.inbound.queuedBytes;
+  }
+
   /** True while reading is paused for back pressure. */
   get readingPaused(): boolean {
     return this.reader.isPaused;
@@ -355,22 +370,22 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
 
   // ---- incoming -----------------------------------------------------------------------------------
 
-  /** Routes one parsed message: responses settle at once; work goes to the scheduler. */
-  private receive(message: JsonRpcMessage): void {
+  /** Routes one parsed message (`bytes` on the wire): responses settle at once; work goes to the scheduler. */
+  private receive(message: JsonRpcMessage, bytes: number): void {
     switch (message.kind) {
       case 'response':
       case 'invalidResponse': // never answered, whatever is wrong with it
         this.settle(message);
         return;
       case 'notification':
-        if (!this.intercept(message)) this.inbound.admit(message);
+        if (!this.intercept(message)) this.inbound.admit(message, bytes);
         return;
       case 'request':
         if (this.cancellation && this.earlyCancels.consume(message.id)) {
           this.outbox.error(message, new JsonRpcRequestCancelledError());
           return;
         }
-        this.inbound.admit(message);
+        this.inbound.admit(message, bytes);
         return;
       case 'invalid':
         this.listeners.emit('invalidMessage', message);
@@ -379,7 +394,7 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
         if (!isGarbage(message.error)) this.outbox.error(message, message.error);
         return;
       case 'batch':
-        this.receiveBatch(message);
+        this.receiveBatch(message, bytes);
         return;
     }
   }
@@ -413,7 +428,7 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
     return false;
   }
 
-  private receiveBatch(batch: JsonRpcBatch): void {
+  private receiveBatch(batch: JsonRpcBatch, bytes: number): void {
     const work: JsonRpcSingleMessage[] = [];
     for (const entry of batch.messages) {
       if (entry.kind === 'response' || entry.kind === 'invalidResponse') {
@@ -426,7 +441,7 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
         work.push(entry);
       }
     }
-    if (work.length > 0) this.inbound.admit({ kind: 'batch', messages: work });
+    if (work.length > 0) this.inbound.admit({ kind: 'batch', messages: work }, bytes);
   }
 
   /** (A method, so that TypeScript does not narrow `state` across calls that may change it.) */
@@ -440,10 +455,12 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
       mayRead: () => {
         const gate = this.gate;
         gate.queued = this.inbound.queued;
+        gate.queuedBytes = this.inbound.queuedBytes;
+        gate.writeFull = this.writer.full;
         gate.pendingOutgoing = this.pending.size;
         return mayRead(gate);
       },
-      receive: (message) => this.receive(message),
+      receive: (message, bytes) => this.receive(message, bytes),
       inputDone: () => this.finishInput(),
     };
   }
@@ -454,6 +471,7 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
       isClosed: () => this.state === 'closed',
       pendingOutgoing: () => this.pending.size,
       droppedNotification: (notification) => this.listeners.emit('droppedNotification', notification),
+      droppedResponse: (request) => this.listeners.emit('droppedResponse', request),
       workDone: () => {
         if (this.reader.hasUnparsed || this.reader.isPaused) this.scheduleKick();
         else this.maybeFinishDraining();
@@ -571,6 +589,17 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
 
   private afterWritableGone(): void {
     if (this.state === 'closed' || this.streamFailed) return;
+    if (this.reader.inputEnded) {
+      // The input ended first: a half-close, or a socket that is not half-open, which Node ends
+      // as soon as the remote side ends its own. The end of input is not the end of work: what was
+      // received is still handled (answers that can no longer be sent are reported through
+      // 'droppedResponse', and requests' signals abort), then the connection closes.
+      const why = new ConnectionClosedError('The stream was closed; nothing more can be written');
+      this.writer.fail(why);
+      this.inbound.outputGone(why);
+      this.scheduleKick();
+      return;
+    }
     if (this.closeReason !== undefined) {
       this.shutdown(this.closeReason, false);
       return;
