@@ -3,6 +3,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,6 +91,26 @@ test('bad arguments and a missing methods file give a usage line and exit 2, nev
   }
 });
 
+test('--version prints the package version; help CMD and CMD --help print that command\'s help', async () => {
+  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+  assert.deepEqual(await runCli(['--version']), { code: 0, stdout: `${version}\n`, stderr: '' });
+  const help = await runCli(['help', 'call']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /^Usage: jsonrpc-wire call .*--keep-going.*Exit codes:/s);
+  assert.deepEqual(await runCli(['call', '--help']), help);
+  assert.match((await runCli(['serve', '-h'])).stdout, /^Usage: jsonrpc-wire serve .*--grace MS/s);
+});
+
+test('an unknown command or option is named as such, never as a missing endpoint or Node\'s advice about --', async () => {
+  const frob = await runCli(['frob']);
+  assert.equal(frob.code, 2);
+  assert.match(frob.stderr, /^jsonrpc-wire: unknown command 'frob': the commands are 'serve' and 'call'\n/);
+  const flag = await runCli(['call', 'add', '--tcp', `:${port}`, '--bogus']);
+  assert.equal(flag.code, 2);
+  assert.match(flag.stderr, /^jsonrpc-wire: unknown option '--bogus' for call \(see 'jsonrpc-wire help call'\)\n/);
+  assert.doesNotMatch(flag.stderr, /--' delimiter|place it after/);
+});
+
 test('a port in use is a one-line error with exit 3', async () => {
   const got = await runCli(['serve', '--tcp', `127.0.0.1:${port}`, '--methods', methods]);
   assert.equal(got.code, 3);
@@ -100,7 +121,10 @@ test('a script of calls from stdin runs in order, one result per line', async ()
   const script = ['{"method":"add","params":[2,3]}', '# a comment', '{"method":"greet","params":{"name":"x"}}', ''].join('\n');
   const got = await runCli(['call', '--script', '-', '--tcp', `:${port}`], script);
   assert.equal(got.code, 0, got.stderr);
-  assert.deepEqual(got.stdout.trim().split('\n').map((l) => JSON.parse(l)), [5, 'hello x']);
+  assert.deepEqual(got.stdout.trim().split('\n').map((l) => JSON.parse(l)), [
+    { line: 1, method: 'add', result: 5 },
+    { line: 3, method: 'greet', result: 'hello x' },
+  ]);
 });
 
 test('call --stdio drives a spawned server over its stdio (the CLI serving itself, content-length)', async () => {
@@ -112,6 +136,16 @@ test('call --stdio drives a spawned server over its stdio (the CLI serving itsel
   assert.equal(got.stdout, '42\n');
 });
 
+test('serve without --framing answers each client in the framing it is spoken to', async () => {
+  for (const framing of ['content-length', 'newline', 'json-stream']) {
+    const got = await runCli([
+      'call', 'add', '[20, 22]', '--framing', framing,
+      '--stdio', '--', process.execPath, cli, 'serve', '--stdio', '--methods', methods,
+    ]);
+    assert.deepEqual([got.code, got.stdout], [0, '42\n'], `${framing}: ${got.stderr}`);
+  }
+});
+
 test('while waiting, call answers the requests a language server sends it, and --verbose shows them', async () => {
   const script = [
     '{"method":"initialize","params":{"processId":null,"rootUri":"file:///tmp","capabilities":{}}}',
@@ -121,20 +155,20 @@ test('while waiting, call answers the requests a language server sends it, and -
   ].join('\n');
   const got = await runCli(['call', '--script', '-', '--verbose', '--framing', 'content-length', '--stdio', '--', process.execPath, lspLike], script);
   assert.equal(got.code, 0, got.stderr);
-  const [init, shutdown] = got.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const [init, shutdown] = got.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { result: unknown }).result);
   assert.deepEqual(init, { capabilities: { hoverProvider: true }, config: [null, null], rootUri: 'file:///tmp' });
   assert.equal(shutdown, null);
   assert.match(got.stderr, /<- request \d+ window\/workDoneProgress\/create/);
   assert.match(got.stderr, /<- window\/logMessage \{"type":3,"message":"initializing"\}/);
 });
 
-test('a framing mismatch is named: the client hints at the other framing instead of only timing out', async () => {
+test('a framing mismatch is named as soon as the server answers in its own framing, quoting its bytes', async () => {
   const got = await runCli([
-    'call', 'add', '[1, 2]', '--framing', 'content-length', '--timeout', '1000',
-    '--stdio', '--', process.execPath, cli, 'serve', '--stdio', '--methods', methods, // serves newline
+    'call', 'add', '[1, 2]', '--framing', 'content-length',
+    '--stdio', '--', process.execPath, cli, 'serve', '--stdio', '--framing', 'newline', '--methods', methods,
   ]);
-  assert.equal(got.code, 4);
-  assert.match(got.stderr, /could not read the server's output as content-length framing .*pass --framing newline\n/);
+  assert.equal(got.code, 3);
+  assert.match(got.stderr, /^jsonrpc-wire: .* speaks newline-delimited JSON \(it sent "\{\\"jsonrpc\\":\\"2\.0\\".*"\), not content-length: pass --framing newline\n$/);
 });
 
 test('a server whose responses are not JSON-RPC 2.0 (jayson in 1.0 mode) is one line and exit 3, at once', async () => {
