@@ -76,15 +76,22 @@ export class Router<T> {
   /** A handler ended; `json` is its answer (null for none). Returns the text to write, if any. */
   finish(work: Work, json: string | null): string | null {
     const ctx = this.ctx;
+    // The answer is made before the state changes: the last answer after the input ended moves
+    // the phase to 'closing', and must still go out.
+    const text = json !== null && ctx.maySend() ? this.frameAnswer(work, json) : null;
     work.running = false;
     work.answered = true;
     ctx.inFlight.untrack(work);
     ctx.apply(work.sequential ? Change.FinishedSequential : Change.Finished, work.bytes);
-    if (json === null || !ctx.maySend()) return null;
+    return text;
+  }
+
+  /** The text that carries `json` out: itself, or its batch's response when it completes it. */
+  private frameAnswer(work: Work, json: string): string | null {
     const batch = work.batch;
-    if (batch === undefined) return ctx.wire.frame(json);
+    if (batch === undefined) return this.ctx.wire.frame(json);
     const whole = batch.answer(json, true);
-    return whole === null ? null : ctx.wire.frame(whole);
+    return whole === null ? null : this.ctx.wire.frame(whole);
   }
 
   /**
@@ -99,11 +106,13 @@ export class Router<T> {
       return { kind: 'cancel', id, request: undefined, running: false, reason };
     }
     const running = work.running;
-    if (!running && ctx.inFlight.unqueue(work)) ctx.apply(Change.Unqueued, work.bytes);
+    const queued = !running && ctx.inFlight.unqueue(work);
     work.answered = true;
     ctx.inFlight.untrack(work);
     const json = ctx.conventions.answerCancelled ? errorJson(work.id as JsonRpcId, new JsonRpcRequestCancelledError()) : null;
     ctx.answer(work.batch, json, true);
+    // After the answer: leaving the queue may leave nothing in flight, and closing then begins.
+    if (queued) ctx.apply(Change.Unqueued, work.bytes);
     return { kind: 'cancel', id, request: work as unknown as IncomingRequest, running, reason };
   }
 
