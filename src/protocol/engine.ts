@@ -186,8 +186,9 @@ export class ProtocolEngine<T = unknown> {
   cancelIncoming(id: string | number, reason?: string): boolean {
     const before = this.ctx.readyCount;
     const event = this.router.cancel(id, reason, false);
+    if (event.request === undefined) return false;
     this.ctx.pushAhead(event, this.ctx.readyCount - before);
-    return event.request !== undefined;
+    return true;
   }
 
   // ---- outgoing ---------------------------------------------------------------------------------
