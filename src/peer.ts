@@ -22,7 +22,8 @@
  *
  * What `parse()` returns is every message the chunk completes, in order, as plain objects
  * discriminated by `kind`. A malformed message comes back in place as `{ kind: 'invalid' }`: answer
- * it with `respondWithError(message, message.error)` and carry on.
+ * it with `respondWithError(message, message.error)` and carry on. A malformed response comes back
+ * as `{ kind: 'invalidResponse' }`: never answer it; fail the request waiting under its `id`.
  */
 import { createFramer } from './framing/index.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, type Framer, type FramingName } from './framing/types.js';
@@ -237,12 +238,14 @@ export class JsonRpcPeer {
     return messages;
   }
 
-  /** A response (or a batch of them) ends the wait for its id. */
+  /** A response (or a batch of them) ends the wait for its id; so does an invalid one carrying it. */
   private settle(message: JsonRpcMessage): void {
-    if (message.kind === 'response') {
+    if (message.kind === 'response' || message.kind === 'invalidResponse') {
       this.pending.delete(message.id);
     } else if (message.kind === 'batch') {
-      for (const entry of message.messages) if (entry.kind === 'response') this.pending.delete(entry.id);
+      for (const entry of message.messages) {
+        if (entry.kind === 'response' || entry.kind === 'invalidResponse') this.pending.delete(entry.id);
+      }
     }
   }
 }

@@ -2,13 +2,15 @@
  * `jsonrpc-wire call`: send one call, or a script of calls, and print the results.
  *
  * Results go to stdout as JSON (one call: indented; a script: one line per request). An error
- * response prints the error object on stderr and exits 1; a timeout exits 4; a broken connection 3.
+ * response prints the error object on stderr and exits 1; a timeout exits 4; a broken connection, or
+ * a response that is not JSON-RPC 2.0, 3.
  * While waiting, requests the server sends us are answered the way an editor would answer a
  * language server (see clientReplies), so a real server never hangs waiting for us.
  */
 import { readFile } from 'node:fs/promises';
 import { Dispatcher } from '../dispatch/dispatcher.js';
 import { JsonRpcException, JsonRpcMethodNotFoundError } from '../parser/errors.js';
+import { JsonRpcInvalidResponseError } from '../parser/invalid-response.js';
 import type { JsonRpcParams } from '../parser/messages.js';
 import type { ConnectionContext } from '../node-streams/connection.js';
 import { ConnectionClosedError, RequestTimeoutError } from '../node-streams/errors.js';
@@ -96,6 +98,12 @@ function reportCallFailure(err: unknown, command: CallCommand, io: CallIo): numb
       `jsonrpc-wire: ${err.message} (raise it with --timeout MS; if no call ever answers, check that the server speaks --framing ${command.framing})\n`,
     );
     return EXIT.timeout;
+  }
+  if (err instanceof JsonRpcInvalidResponseError) {
+    // Not JSON-RPC 2.0 (a JSON-RPC 1.0 server, say): no call can succeed, as with a broken connection.
+    const received = JSON.stringify(err.response) ?? String(err.response);
+    io.stderr.write(`jsonrpc-wire: ${err.message}; received ${received.length > 200 ? `${received.slice(0, 200)}...` : received}\n`);
+    return EXIT.connection;
   }
   if (err instanceof ConnectionClosedError) {
     io.stderr.write(`jsonrpc-wire: the connection to ${describeEndpoint(command.endpoint)} closed: ${err.message}\n`);

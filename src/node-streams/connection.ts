@@ -28,10 +28,18 @@
 import type { Readable, Writable } from 'node:stream';
 
 import type { Dispatcher } from '../dispatch/dispatcher.js';
-import { toJsonRpcException, type ErrorPolicy } from '../dispatch/error-policy.js';
+import { reportHandlerError, type ErrorPolicy } from '../dispatch/error-policy.js';
 import type { MethodTable, UntypedMethods } from '../dispatch/types.js';
 import { JsonRpcRequestCancelledError } from '../parser/errors.js';
-import type { JsonRpcBatch, JsonRpcMessage, JsonRpcNotification, JsonRpcParams, JsonRpcSingleMessage } from '../parser/messages.js';
+import type {
+  JsonRpcBatch,
+  JsonRpcInvalidResponse,
+  JsonRpcMessage,
+  JsonRpcNotification,
+  JsonRpcParams,
+  JsonRpcResponse,
+  JsonRpcSingleMessage,
+} from '../parser/messages.js';
 import { JsonRpcPeer } from '../peer.js';
 import { cancelledId, EarlyCancels, PROGRESS_METHOD, CANCEL_METHOD } from './cancel.js';
 import { releaseStreams, withEndDetail } from './closing.js';
@@ -50,8 +58,10 @@ import {
   type RequestResult,
   type StreamPair,
 } from './connection-types.js';
+import { durationProblem } from './durations.js';
 import { ConnectionClosedError, RequestAbortedError } from './errors.js';
 import { ConnectionListeners } from './events.js';
+import { callGuarded, catchRejection, isThenable, reporter } from './guard.js';
 import { InboundScheduler, type SchedulerHost } from './inbound.js';
 import { Outbox } from './outbox.js';
 import { PendingRequests, type PendingEntry } from './pending.js';
@@ -97,7 +107,7 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
   private readonly cancellation: boolean;
   private readonly earlyCancels = new EarlyCancels();
   private readonly progress = new Map<string | number, (value: unknown) => void>();
-  private readonly listeners = new ConnectionListeners();
+  private readonly listeners: ConnectionListeners;
   private readonly describeEnd: (() => Promise<string | undefined>) | undefined;
   private readonly keepStreams: boolean;
 
@@ -115,6 +125,9 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
     // PendingRequests tracks our requests; the peer's own set would be a second insert and delete.
     this.peer = new JsonRpcPeer({ framing, maxMessageBytes: options.maxMessageBytes, utf8Length, trackPending: false });
     this.policy = { exposeErrors: options.exposeErrors, onHandlerError: options.onHandlerError };
+    this.listeners = new ConnectionListeners((error, event) =>
+      reportHandlerError(error, this.policy, { method: '', id: undefined, stage: 'listener', event }),
+    );
     this.cancellation = options.cancellation ?? framing === 'content-length';
     this.describeEnd = options[kDescribeEnd];
     this.keepStreams = options[kKeepStreams] === true;
@@ -166,14 +179,23 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
    * - `RequestTimeoutError` when `timeoutMs` passes first;
    * - `RequestAbortedError` (its `cause` is the signal's reason) when `signal` aborts; an
    *   already-aborted signal never sends the request;
-   * - `ConnectionClosedError` when the connection is or becomes closed before the response.
+   * - `JsonRpcInvalidResponseError` when the response is not valid JSON-RPC 2.0 (it is never answered);
+   * - `ConnectionClosedError` when the connection is or becomes closed before the response;
+   * - `RangeError` when `timeoutMs` is not a number >= 0 (Infinity: no timeout), `TypeError` when
+   *   `signal` is not an AbortSignal: a rejection like every other fault of a call, nothing is sent.
    */
   request<K extends keyof R & string>(method: K, ...args: RequestArgs<R, K>): Promise<RequestResult<R, K>>;
   // (Named parameters in the implementation: a rest parameter would allocate an array per call.)
   request(method: string, params?: JsonRpcParams, options?: RequestOptions): Promise<unknown> {
+    let signal: AbortSignal | undefined;
+    let timeoutMs: number | undefined;
+    if (options !== undefined) {
+      const checked = callOptions(options);
+      if (checked instanceof Error) return Promise.reject(checked);
+      ({ signal, timeoutMs } = checked);
+    }
     const refusal = this.refusal('request');
     if (refusal !== undefined) return rejection(refusal);
-    const signal = options?.signal;
     if (signal !== undefined && signal.aborted) {
       return Promise.reject(new RequestAbortedError(method, signal.reason));
     }
@@ -185,7 +207,7 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
       return Promise.reject(err); // params with no JSON form (BigInt, a cycle)
     }
     return new Promise<unknown>((resolve, reject) => {
-      this.pending.add(id, method, resolve, reject, options?.timeoutMs, signal);
+      this.pending.add(id, method, resolve, reject, timeoutMs, signal);
       this.writer.push(text);
       this.pendingChanged();
     });
@@ -206,9 +228,11 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
    * settles like `request()`'s; a notification's resolves with `undefined` once written.
    */
   batch(entries: readonly BatchEntry[], options: RequestOptions = {}): Promise<unknown>[] {
+    const checked = callOptions(options);
+    if (checked instanceof Error) return entries.map(() => rejectedHandled(checked));
+    const { signal, timeoutMs } = checked;
     const refusal = this.refusal('request');
     if (refusal !== undefined) return entries.map(() => markHandled(rejection(refusal)));
-    const signal = options.signal;
     if (signal !== undefined && signal.aborted) {
       return entries.map((entry) => rejectedHandled(new RequestAbortedError(entry.method, signal.reason)));
     }
@@ -225,7 +249,7 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
       if (entry.notification === true) return written;
       const id = ids[next++]!;
       return new Promise<unknown>((resolve, reject) => {
-        this.pending.add(id, entry.method, resolve, reject, options.timeoutMs, options.signal);
+        this.pending.add(id, entry.method, resolve, reject, timeoutMs, signal);
       });
     });
     this.pendingChanged();
@@ -332,7 +356,8 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
   private receive(message: JsonRpcMessage): void {
     switch (message.kind) {
       case 'response':
-        if (!this.pending.settle(message)) this.listeners.emit('unknownResponse', message);
+      case 'invalidResponse': // never answered, whatever is wrong with it
+        this.settle(message);
         return;
       case 'notification':
         if (!this.intercept(message)) this.inbound.admit(message);
@@ -356,6 +381,14 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
     }
   }
 
+  /**
+   * A response settles the request waiting under its id (an invalid one rejects it); one that no
+   * request waits for, valid or not, is reported as `'unknownResponse'`.
+   */
+  private settle(response: JsonRpcResponse | JsonRpcInvalidResponse): void {
+    if (!this.pending.settle(response)) this.listeners.emit('unknownResponse', response);
+  }
+
   /** `$/cancelRequest` and `$/progress` for a registered token are handled here, never queued. */
   private intercept(message: JsonRpcNotification): boolean {
     const method = message.method;
@@ -371,11 +404,7 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
       const listener =
         typeof token === 'string' || typeof token === 'number' ? this.progress.get(token) : undefined;
       if (listener === undefined) return false;
-      try {
-        listener(params!.value);
-      } catch (err) {
-        toJsonRpcException(err, this.policy, { method, id: undefined, stage: 'handler' });
-      }
+      callGuarded(listener, [params!.value], reporter(this.policy, { method, id: undefined, stage: 'progress' }));
       return true;
     }
     return false;
@@ -384,8 +413,8 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
   private receiveBatch(batch: JsonRpcBatch): void {
     const work: JsonRpcSingleMessage[] = [];
     for (const entry of batch.messages) {
-      if (entry.kind === 'response') {
-        if (!this.pending.settle(entry)) this.listeners.emit('unknownResponse', entry);
+      if (entry.kind === 'response' || entry.kind === 'invalidResponse') {
+        this.settle(entry);
       } else if (entry.kind === 'notification' && this.intercept(entry)) {
         // handled
       } else {
@@ -581,9 +610,23 @@ export function connect<R extends MethodTable<R> = UntypedMethods, L extends Met
   return new JsonRpcConnection<R>(pair, options as ConnectOptions<MethodTable<never>>);
 }
 
+/**
+ * The `sequential` option as a predicate. A user predicate may throw (the scheduler answers that
+ * one message as if its handler had thrown); one that returns a promise is refused the same way,
+ * since the answer is needed now.
+ */
 function sequentialTest(sequential: ConnectOptions['sequential']): (method: string) => boolean {
   if (sequential === undefined) return () => false;
-  if (typeof sequential === 'function') return sequential;
+  if (typeof sequential === 'function') {
+    return (method) => {
+      const verdict: unknown = sequential(method);
+      if (isThenable(verdict)) {
+        catchRejection(verdict, noop); // the fault reported is the TypeError below
+        throw new TypeError(`The sequential predicate returned a promise for '${method}'; it must return true or false at once`);
+      }
+      return Boolean(verdict);
+    };
+  }
   const names = new Set(sequential);
   return (method) => names.has(method);
 }
@@ -596,6 +639,26 @@ function isGarbage(error: { readonly data?: unknown }): boolean {
 /** A fresh error per refused call (each caller gets its own stack), with the close's message and cause. */
 function copyReason(reason: ConnectionClosedError): ConnectionClosedError {
   return new ConnectionClosedError(reason.message, reason.cause !== undefined ? { cause: reason.cause } : undefined);
+}
+
+interface CallOptions {
+  readonly signal: AbortSignal | undefined;
+  readonly timeoutMs: number | undefined;
+}
+
+/** The options of `request()`/`batch()`, checked; an Error (to reject the call with) when invalid. */
+function callOptions(options: RequestOptions): CallOptions | Error {
+  try {
+    const { signal, timeoutMs } = options;
+    const problem = timeoutMs === undefined ? null : durationProblem('timeoutMs', timeoutMs);
+    if (problem !== null) return problem;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      return new TypeError(`signal must be an AbortSignal, got ${signal === null ? 'null' : typeof signal}`);
+    }
+    return { signal, timeoutMs };
+  } catch (err) {
+    return new TypeError('The request options could not be read', { cause: err });
+  }
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {

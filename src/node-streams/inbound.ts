@@ -31,6 +31,7 @@ import type {
 } from '../parser/messages.js';
 import type { JsonRpcConnection } from './connection.js';
 import type { ConnectionContext } from './connection-types.js';
+import { guardedController, isThenable, reporter } from './guard.js';
 import type { Outbox } from './outbox.js';
 import type { ReadGateState } from './read-gate.js';
 
@@ -83,12 +84,15 @@ class CallContext implements ConnectionContext {
     readonly method: string,
     readonly connection: JsonRpcConnection,
     private readonly task: Task,
+    private readonly policy: ErrorPolicy,
   ) {}
 
   get signal(): AbortSignal {
     let controller = this.task.controller;
     if (controller === undefined) {
-      controller = this.task.controller = new AbortController();
+      // Made here, not per call: most handlers never read their signal.
+      const report = reporter(this.policy, { method: this.method, id: this.id, stage: 'abort' });
+      controller = this.task.controller = guardedController(report);
       if (this.task.abortReason !== undefined) controller.abort(this.task.abortReason);
     }
     return controller.signal;
@@ -104,14 +108,16 @@ export class InboundScheduler {
   private queue: Task[] = [];
   private queueHead = 0;
   /** Aborted when the connection closes: the signal of handlers that cannot be cancelled one by one. */
-  private readonly lifetime = new AbortController();
+  private readonly lifetime: AbortController;
 
   constructor(
     private readonly host: SchedulerHost,
     private readonly gate: ReadGateState,
     private readonly outbox: Outbox,
     private readonly options: SchedulerOptions,
-  ) {}
+  ) {
+    this.lifetime = guardedController(reporter(options.policy, { method: '', id: undefined, stage: 'abort' }));
+  }
 
   /** Messages waiting for a handler slot. */
   get queued(): number {
@@ -125,7 +131,18 @@ export class InboundScheduler {
 
   /** Starts `message` now if a slot is free and nothing is queued before it, else queues it. */
   admit(message: Work): void {
-    const sequential = message.kind !== 'batch' && this.options.isSequential(message.method);
+    let sequential = false;
+    if (message.kind !== 'batch') {
+      try {
+        sequential = this.options.isSequential(message.method);
+      } catch (err) {
+        // User code: its failure answers this one message, never the rest of the chunk.
+        const info = { method: message.method, id: message.kind === 'request' ? message.id : undefined, stage: 'sequential' as const };
+        const error = toJsonRpcException(err, this.options.policy, info);
+        if (message.kind === 'request') this.outbox.error(message, error);
+        return;
+      }
+    }
     const task: Task = { message, sequential, controller: undefined, answered: false };
     const queued = this.queue.length - this.queueHead;
     if (queued === 0 && this.mayStart(task)) {
@@ -241,7 +258,7 @@ export class InboundScheduler {
     const cancellable = isRequest && this.options.cancellation;
     const connection = this.host.connection;
     const context: ConnectionContext = cancellable
-      ? new CallContext(message.id, message.method, connection, task)
+      ? new CallContext(message.id, message.method, connection, task, this.options.policy)
       : { id: isRequest ? message.id : undefined, method: message.method, signal: this.lifetime.signal, connection };
     const dispatcher = this.options.dispatcher;
     if (dispatcher === undefined) {
@@ -271,7 +288,7 @@ export class InboundScheduler {
 
   private startBatch(task: Task, batch: JsonRpcBatch): void {
     // Batches are rare: a controller each is affordable, and respondBatch wants one signal.
-    const controller = new AbortController();
+    const controller = guardedController(reporter(this.options.policy, { method: '', id: undefined, stage: 'abort' }));
     task.controller = controller;
     this.runningBatches.add(task);
     // Without a dispatcher every entry is answered -32601, as a single request would be.
@@ -326,13 +343,4 @@ export class InboundScheduler {
     this.startQueued();
     this.host.workDone();
   }
-}
-
-/** A promise or promise-like result: awaited (as `await` would) before it is answered. */
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }
