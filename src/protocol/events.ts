@@ -6,9 +6,16 @@
  * for a notification). Everything else is information: settle a request of ours, report, write a
  * reply. Nothing is ever answered twice, and the engine never answers a response.
  */
-import type { JsonRpcId, JsonRpcInvalidMessage, JsonRpcNotification, JsonRpcParams, JsonRpcRequest, JsonRpcResponse } from '../parser/messages.js';
+import type {
+  JsonRpcId,
+  JsonRpcInvalidMessage,
+  JsonRpcInvalidResponse,
+  JsonRpcNotification,
+  JsonRpcParams,
+  JsonRpcRequest,
+  JsonRpcResponse,
+} from '../parser/messages.js';
 import type { ProgressToken } from './conventions.js';
-import type { JsonRpcInvalidResponse } from './invalid-response.js';
 import type { EndCause } from './state.js';
 
 /** A request this side sent and still waits on. `token` is the caller's own (its promise, say). */

@@ -12,6 +12,5 @@ export {
   type ProgressToken,
 } from './conventions.js';
 export type * from './events.js';
-export type { JsonRpcInvalidResponse } from './invalid-response.js';
 export type { ConnectionState, EndCause, Phase } from './state.js';
 export type { EngineFraming } from './wire.js';

@@ -15,19 +15,21 @@ import {
   JsonRpcRequestCancelledError,
   JsonRpcServerOverloadedError,
 } from '../parser/errors.js';
-import type {
-  JsonRpcId,
-  JsonRpcInvalidMessage,
-  JsonRpcNotification,
-  JsonRpcRequest,
-  JsonRpcResponse,
+import {
+  parseMessage,
+  type JsonRpcBatch,
+  type JsonRpcId,
+  type JsonRpcInvalidMessage,
+  type JsonRpcInvalidResponse,
+  type JsonRpcNotification,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+  type JsonRpcSingleMessage,
 } from '../parser/messages.js';
 import { IncomingBatch } from './batch.js';
 import { errorJson, type EngineContext } from './context.js';
 import type { CancelEvent, IncomingNotification, IncomingRequest, ProtocolEvent, RefusalReason } from './events.js';
 import { Work } from './incoming.js';
-import type { JsonRpcInvalidResponse } from './invalid-response.js';
-import { parseIncoming, type IncomingBatchMessage, type IncomingSingle } from './parse.js';
 import { Change, mayStartHandler } from './state.js';
 
 type Call = JsonRpcRequest | JsonRpcNotification;
@@ -40,7 +42,7 @@ export class Router<T> {
   route(frame: FrameEvent): ProtocolEvent<T> | undefined {
     if (frame.kind === 'error') return this.invalid(invalidFrame(frame), undefined);
     const text = frame.text;
-    const message = parseIncoming(text);
+    const message = parseMessage(text);
     switch (message.kind) {
       case 'request':
         return this.admit(message, text.length, undefined);
@@ -133,7 +135,7 @@ export class Router<T> {
     return { kind: 'invalid', message };
   }
 
-  private routeBatch(message: IncomingBatchMessage, bytes: number): void {
+  private routeBatch(message: JsonRpcBatch, bytes: number): void {
     const ctx = this.ctx;
     const entries = message.messages;
     let calls = 0;
@@ -154,14 +156,14 @@ export class Router<T> {
     ctx.reply(batch.routingDone());
   }
 
-  private routeEntry(entry: IncomingSingle, size: number, batch: IncomingBatch): ProtocolEvent<T> | undefined {
+  private routeEntry(entry: JsonRpcSingleMessage, size: number, batch: IncomingBatch): ProtocolEvent<T> | undefined {
     if (entry.kind === 'request') return this.admit(entry, size, batch);
     if (entry.kind === 'notification') return this.intercept(entry) ?? this.admit(entry, size, batch);
     return this.answerOrInvalid(entry, batch);
   }
 
   /** In a batch too large to run, calls are refused (answered once, together); responses still count. */
-  private refuseWhole(entry: IncomingSingle): ProtocolEvent<T> | undefined {
+  private refuseWhole(entry: JsonRpcSingleMessage): ProtocolEvent<T> | undefined {
     if (entry.kind === 'request' || entry.kind === 'notification') return { kind: 'refused', message: entry, reason: 'batch-too-large' };
     return entry.kind === 'invalid' ? { kind: 'invalid', message: entry } : this.answerOrInvalid(entry, undefined);
   }
