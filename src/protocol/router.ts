@@ -15,16 +15,16 @@ import {
   JsonRpcRequestCancelledError,
   JsonRpcServerOverloadedError,
 } from '../parser/errors.js';
-import {
-  parseMessage,
-  type JsonRpcBatch,
-  type JsonRpcId,
-  type JsonRpcInvalidMessage,
-  type JsonRpcInvalidResponse,
-  type JsonRpcNotification,
-  type JsonRpcRequest,
-  type JsonRpcResponse,
-  type JsonRpcSingleMessage,
+import type {
+  JsonRpcBatch,
+  JsonRpcId,
+  JsonRpcInvalidMessage,
+  JsonRpcMessage,
+  JsonRpcInvalidResponse,
+  JsonRpcNotification,
+  JsonRpcRequest,
+  JsonRpcResponse,
+  JsonRpcSingleMessage,
 } from '../parser/messages.js';
 import { IncomingBatch } from './batch.js';
 import { errorJson, type EngineContext } from './context.js';
@@ -38,18 +38,15 @@ type Handout = IncomingRequest | IncomingNotification;
 export class Router<T> {
   constructor(private readonly ctx: EngineContext<T>) {}
 
-  /** Routes one frame; returns the event it yields (replies it causes follow it in the queue). */
-  route(frame: FrameEvent): ProtocolEvent<T> | undefined {
-    if (frame.kind === 'error') return this.invalid(invalidFrame(frame), undefined);
-    const text = frame.text;
-    const message = parseMessage(text);
+  /** Routes one message of `bytes`; returns the event it yields (replies it causes follow it in the queue). */
+  route(message: JsonRpcMessage, bytes: number): ProtocolEvent<T> | undefined {
     switch (message.kind) {
       case 'request':
-        return this.admit(message, text.length, undefined);
+        return this.admit(message, bytes, undefined);
       case 'notification':
-        return this.intercept(message) ?? this.admit(message, text.length, undefined);
+        return this.intercept(message) ?? this.admit(message, bytes, undefined);
       case 'batch':
-        this.routeBatch(message, text.length);
+        this.routeBatch(message, bytes);
         return undefined;
       default:
         return this.answerOrInvalid(message, undefined);
