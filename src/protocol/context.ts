@@ -15,7 +15,7 @@ import type { IncomingRequest, ProtocolEvent } from './events.js';
 import { InFlight } from './incoming.js';
 import type { CheckedOptions } from './options.js';
 import { Outgoing } from './outgoing.js';
-import { initialState, update, type Change, type ConnectionState, type EndCause, type Limits } from './state.js';
+import { Change, initialState, update, type ConnectionState, type EndCause, type Limits } from './state.js';
 import type { Wire } from './wire.js';
 
 export class EngineContext<T> {
@@ -93,7 +93,10 @@ export class EngineContext<T> {
   }
 
   reply(json: string | null): void {
-    if (json !== null && this.maySend()) this.push({ kind: 'reply', text: this.wire.frame(json) });
+    if (json === null || !this.maySend()) return;
+    const text = this.wire.frame(json);
+    this.push({ kind: 'reply', text });
+    this.apply(Change.Replied, text.length);
   }
 
   /** Runs user code the engine calls (custom conventions); a throw is reported and undefined returned. */

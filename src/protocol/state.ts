@@ -49,6 +49,12 @@ export interface ConnectionState {
   pendingOutgoing: number;
   /** The transport cannot take more output now (over its high-water mark). */
   writeBlocked: boolean;
+  /**
+   * Answers the engine made on its own (refusals, error answers) since the output blocked: they
+   * wait behind it, so they count against the queue's bounds until it drains.
+   */
+  blockedReplies: number;
+  blockedReplyBytes: number;
 }
 
 /** The bounds the decisions are taken against. */
@@ -86,6 +92,8 @@ export const Change = {
   Close: 11,
   /** The transport is released. */
   Released: 12,
+  /** The engine made an answer of its own (`bytes`: its size). */
+  Replied: 13,
 } as const;
 export type Change = (typeof Change)[keyof typeof Change];
 
@@ -110,6 +118,8 @@ export function initialState(): ConnectionState {
     queuedBytes: 0,
     pendingOutgoing: 0,
     writeBlocked: false,
+    blockedReplies: 0,
+    blockedReplyBytes: 0,
   };
 }
 
@@ -152,6 +162,14 @@ export function update(state: ConnectionState, change: Change, bytes = 0, cause?
       break;
     case Change.WriteUnblocked:
       state.writeBlocked = false;
+      state.blockedReplies = 0;
+      state.blockedReplyBytes = 0;
+      break;
+    case Change.Replied:
+      if (state.writeBlocked) {
+        state.blockedReplies++;
+        state.blockedReplyBytes += bytes;
+      }
       break;
     case Change.InputEnded:
       // No request of ours can be answered any more.
@@ -193,9 +211,12 @@ export function mayStartHandler(state: ConnectionState, limits: Limits, sequenti
   return !sequential || state.running === 0;
 }
 
-/** The queue is at one of its bounds (count or bytes). */
+/** The queue, with the answers waiting behind blocked output, is at one of its bounds (count or bytes). */
 export function queueFull(state: ConnectionState, limits: Limits): boolean {
-  return state.queued >= limits.maxQueuedMessages || state.queuedBytes >= limits.maxQueuedBytes;
+  return (
+    state.queued + state.blockedReplies >= limits.maxQueuedMessages ||
+    state.queuedBytes + state.blockedReplyBytes >= limits.maxQueuedBytes
+  );
 }
 
 /**
@@ -206,8 +227,9 @@ export function queueFull(state: ConnectionState, limits: Limits): boolean {
  *    response, read on even with every handler busy: a handler awaiting its own request to the
  *    remote side can only finish once that response is read. What cannot start meanwhile is
  *    queued up to the queue's bounds (count and bytes); past them a request is refused -32001 and a
- *    notification dropped. Refusing writes an answer, so once the queue is full *and* the output
- *    is blocked, reading stops too: a peer that sends requests and reads nothing cannot grow
+ *    notification dropped. Refusing writes an answer (as does invalid input), and the answers made
+ *    while the output is blocked count against the same bounds; once they are reached with the
+ *    output blocked, reading stops too: a peer that sends requests and reads nothing cannot grow
  *    either side's memory.
  * 3. Otherwise read only when ready to handle what is read: a handler may start and nothing is
  *    queued, so the queue never holds more than one frame's work.

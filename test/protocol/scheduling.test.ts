@@ -136,3 +136,15 @@ test('a large chunk is parsed a slice at a time: what cannot be handled yet stay
   assert.equal(held.length, 1);
   assert.ok(server.bufferedBytes > input.length - 32 * 1024, `${server.bufferedBytes} bytes held unparsed`);
 });
+
+test('answers to invalid input made while the output is blocked count against the queue bounds', () => {
+  const peer = engine({ maxQueuedMessages: 4 });
+  peer.request('ours'); // reading on for its response
+  peer.setWriteBlocked(true);
+  peer.receive('{not json}\n'.repeat(100));
+  const { written } = drain(peer);
+  assert.equal(written.length, 4, 'then reading stops');
+  assert.equal(peer.mayRead, false);
+  peer.setWriteBlocked(false);
+  assert.equal(drain(peer).written.length, 96, 'the rest once it drained');
+});
