@@ -1,7 +1,7 @@
 /**
  * `jsonrpc-wire/core`: the sans-I/O protocol with no Node imports. Message model and validation,
- * error classes, framers, the peer, the protocol engine, the dispatcher and `handle()`. Runs wherever Uint8Array,
- * TextDecoder and AbortController exist (browsers, Deno, Bun, workers).
+ * error classes, framers, the peer, the protocol engine, the dispatcher and `handle()`. Runs
+ * wherever Uint8Array, TextDecoder and AbortController exist (browsers, Deno, Bun, workers).
  */
 export * from './parser/index.js';
 export * from './framing/index.js';
