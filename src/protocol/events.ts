@@ -115,7 +115,7 @@ export interface CancelEvent {
 }
 
 /** Progress for a request of ours, or for a token watched with `watchProgress()`. */
-export interface ProgressEvent<T> {
+export interface ProgressReportEvent<T> {
   readonly kind: 'progress';
   readonly progressToken: ProgressToken;
   readonly value: unknown;
@@ -168,7 +168,7 @@ export type ProtocolEvent<T> =
   | InvalidEvent
   | RefusedEvent
   | CancelEvent
-  | ProgressEvent<T>
+  | ProgressReportEvent<T>
   | ReplyEvent
   | CallbackErrorEvent
   | InputEndedEvent<T>

@@ -68,8 +68,11 @@ export class Router<T> {
     const work = ctx.inFlight.peek();
     if (work === undefined || !mayStartHandler(ctx.record, ctx.limits, work.sequential)) return undefined;
     ctx.inFlight.dequeue();
+    // Started before it leaves the queue: in between, nothing would be in flight, and after the
+    // input ended that is the moment the connection closes.
+    const handout = this.start(work);
     ctx.apply(Change.Unqueued, work.bytes);
-    return this.start(work);
+    return handout;
   }
 
   /** A handler ended; `json` is its answer (null for none). Returns the text to write, if any. */

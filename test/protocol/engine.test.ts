@@ -239,3 +239,21 @@ test('framed text encodes to the framed bytes', () => {
   assert.equal(new TextDecoder().decode(bytes), text);
   assert.match(text, new RegExp(`^Content-Length: ${bytes.byteLength - text.indexOf('{') - (bytes.byteLength - new TextEncoder().encode(text).byteLength)}`));
 });
+
+test('end of input with work queued behind a busy handler: the queued work still runs and is answered', () => {
+  const server = engine({ maxConcurrentHandlers: 1 });
+  server.request('ours'); // reads on past the busy handler: the second request is queued
+  server.receive(req(1, 'a') + req(2, 'b'));
+  server.end();
+  const first = drain(server, () => HOLD);
+  assert.deepEqual(kinds(first.events), ['request a 1', 'inputEnded']);
+  assert.equal(server.state.queued, 1);
+  const written: string[] = [];
+  write(written, server.respond(first.held[0]!, 'a done'));
+  const second = drain(server, () => HOLD);
+  assert.deepEqual(kinds(second.events), ['request b 2']);
+  assert.equal(server.state.phase, 'inputEnded');
+  write(written, server.respond(second.held[0]!, 'b done'));
+  assert.deepEqual(kinds(drain(server).events), ['closing']);
+  assert.deepEqual(lines(written).map((m) => (m as { id: number }).id), [1, 2]);
+});
