@@ -355,6 +355,12 @@ export class ProtocolEngine<T = unknown> {
   /** The progress token `params` carry, per the conventions. */
   private progressTokenIn(params: JsonRpcParams | undefined): ProgressToken | undefined {
     const convention = this.conventions.progress;
-    return convention === undefined || params === undefined ? undefined : this.ctx.contain(() => convention.tokenOf(params));
+    if (convention === undefined || params === undefined) return undefined;
+    try {
+      return convention.tokenOf(params); // (not through ctx.contain: no closure per request)
+    } catch (error) {
+      this.ctx.push({ kind: 'callbackError', callback: 'conventions', error });
+      return undefined;
+    }
   }
 }

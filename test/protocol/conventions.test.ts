@@ -177,3 +177,18 @@ test('custom conventions that throw are contained: reported, and the notificatio
   assert.deepEqual(kinds(events), ['request a 1', 'notification $/cancelRequest', 'callbackError']);
   assert.deepEqual(written, []);
 });
+
+test('a custom tokenOf that throws does not stop the request: it goes out without a progress token, reported', () => {
+  const broken: Conventions = {
+    ...LSP_CONVENTIONS,
+    name: 'broken',
+    progress: { ...LSP_CONVENTIONS.progress!, tokenOf: () => { throw new Error('boom'); } },
+  };
+  const client = engine({ conventions: broken });
+  const { id, text } = client.request('a', { workDoneToken: 'w' });
+  assert.deepEqual(lines([text]), [{ jsonrpc: '2.0', id, method: 'a', params: { workDoneToken: 'w' } }]);
+  const [report] = drain(client).events;
+  assert.ok(report?.kind === 'callbackError' && report.callback === 'conventions');
+  client.receive(note('$/progress', { token: 'w', value: 1 }));
+  assert.deepEqual(kinds(drain(client, () => undefined).events), ['notification $/progress'], 'no token was registered');
+});
