@@ -27,7 +27,8 @@ export interface OutgoingRequest<T> {
   readonly progressToken: ProgressToken | undefined;
 }
 
-interface IncomingWork {
+/** What a request and a notification handed out by `next()` have in common. */
+export interface IncomingWork {
   readonly method: string;
   readonly params: JsonRpcParams | undefined;
   /** True for an entry of a batch (its answer goes into the batch's response). */
