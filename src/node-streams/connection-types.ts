@@ -18,7 +18,7 @@ import type {
   JsonRpcResponse,
 } from '../parser/messages.js';
 import type { JsonRpcConnection } from './connection.js';
-import type { ConnectionClosedError } from './errors.js';
+import type { ConnectionClosedError } from '../connection/errors.js';
 
 /** What a handler receives as its context (with `{ params: ... }` registrations). */
 export interface ConnectionContext extends DispatchContext {

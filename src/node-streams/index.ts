@@ -16,7 +16,7 @@ export {
   type RequestResult,
   type StreamPair,
 } from './connection.js';
-export { ConnectionClosedError, RequestAbortedError, RequestTimeoutError } from './errors.js';
+export { ConnectionClosedError, RequestAbortedError, RequestTimeoutError } from '../connection/errors.js';
 export { CANCEL_METHOD, PROGRESS_METHOD } from './cancel.js';
 export {
   connectTcp,

@@ -3,8 +3,8 @@
  * `sequential` option turned into a predicate the scheduler can call.
  */
 import type { ConnectOptions, RequestOptions } from './connection-types.js';
-import { durationProblem } from './durations.js';
-import { catchRejection, isThenable } from './guard.js';
+import { durationProblem } from '../connection/durations.js';
+import { catchRejection, isThenable } from '../connection/guard.js';
 
 const noop = (): void => {};
 
