@@ -116,8 +116,14 @@ export const HOSTILE_VALUES: readonly HostileValue[] = [
 export const hostileValue: fc.Arbitrary<HostileValue> = fc.constantFrom(...HOSTILE_VALUES);
 
 /** How a handler delivers the value: thrown, a rejected promise, or a thenable that rejects or throws. */
-export type Delivery = 'throw' | 'reject' | 'thenable rejects' | 'thenable throws';
-export const delivery: fc.Arbitrary<Delivery> = fc.constantFrom('throw', 'reject', 'thenable rejects', 'thenable throws');
+export type Delivery = 'throw' | 'reject' | 'thenable rejects' | 'thenable throws' | 'promise with a throwing constructor';
+export const delivery: fc.Arbitrary<Delivery> = fc.constantFrom<Delivery>(
+  'throw',
+  'reject',
+  'thenable rejects',
+  'thenable throws',
+  'promise with a throwing constructor',
+);
 
 /** A handler that delivers `value` as `how` says. */
 export function handlerDelivering(value: HostileValue, how: Delivery): () => unknown {
@@ -136,6 +142,17 @@ export function handlerDelivering(value: HostileValue, how: Delivery): () => unk
             throw made;
           },
         };
+      case 'promise with a throwing constructor': {
+        // Awaiting or subscribing to a promise reads its constructor (species), which throws here.
+        // It resolves: a rejection could not be observed by anyone, the library included.
+        const promise = Promise.resolve('never seen');
+        Object.defineProperty(promise, 'constructor', {
+          get() {
+            throw made;
+          },
+        });
+        return promise;
+      }
     }
   };
 }

@@ -17,7 +17,6 @@ import { toJsonRpcException, type ErrorPolicy } from '../dispatch/error-policy.j
 import { respondBatch } from '../dispatch/handle.js';
 import type { DispatchContext, UntypedMethods } from '../dispatch/types.js';
 import {
-  JsonRpcException,
   JsonRpcMethodNotFoundError,
   JsonRpcRequestCancelledError,
   JsonRpcServerOverloadedError,
@@ -263,10 +262,15 @@ export class InboundScheduler {
       return;
     }
     if (cancellable) this.running.set(message.id, task);
-    Promise.resolve(outcome as PromiseLike<unknown>).then(
-      (result) => this.finish(task, result, undefined, false),
-      (err: unknown) => this.finish(task, undefined, err, true),
-    );
+    try {
+      Promise.resolve(outcome as PromiseLike<unknown>).then(
+        (result) => this.finish(task, result, undefined, false),
+        (err: unknown) => this.finish(task, undefined, err, true),
+      );
+    } catch (err) {
+      // Both read a promise's `constructor`, which a getter may make throw; then nothing subscribed.
+      this.finish(task, undefined, err, true);
+    }
   }
 
   private startBatch(task: Task, batch: JsonRpcBatch): void {
@@ -311,8 +315,9 @@ export class InboundScheduler {
           this.outbox.result(message, result);
         }
       }
-    } else if (failed && !(error instanceof JsonRpcException)) {
-      // Nobody can be answered; the policy still hears about the failure (onHandlerError).
+    } else if (failed) {
+      // Nobody can be answered; the policy still hears about a fault (toJsonRpcException reports
+      // anything but a JsonRpcException to onHandlerError, and never throws).
       toJsonRpcException(error, this.options.policy, { method: message.method, id: undefined, stage: 'handler' });
     }
     this.taskDone(task);
