@@ -1,15 +1,50 @@
 /**
- * A top-level number or literal (`true`, `false`, `null`) in a concatenated-JSON stream, checked
- * byte by byte as it arrives: such a token has no closing byte, so it is complete only when a
- * delimiter follows it (or the stream ends), and a chunk may end anywhere inside it.
+ * Top-level scalars in a concatenated-JSON stream (json-stream.ts), scanned byte by byte as they
+ * arrive, a chunk ending anywhere inside them. They are rare, so plain loops are enough.
  *
- * The check is exact (JSON's number grammar, the three literals), so a stray line of text that
- * happens to begin like a value (`2026-12-01 10:00 started`, `note: ...`) is found out at its first
- * wrong byte and reported as garbage, not framed and answered.
+ * - A string ends at its closing quote, or at a raw line end, which JSON never allows inside a
+ *   string: a stray quote in a log line then costs that line only.
+ * - A number or literal (`true`, `false`, `null`) has no closing byte: it is complete only when a
+ *   delimiter follows it (or the stream ends). The check is exact (JSON's number grammar, the three
+ *   literals), so a stray line of text that happens to begin like a value (`2026-12-01 10:00
+ *   started`, `note: ...`) is found out at its first wrong byte and reported as garbage, not
+ *   framed and answered.
  */
 
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const LF = 0x0a;
+
+/** A top-level string; its opening quote has been read. */
+export class TopLevelString {
+  /** The previous chunk ended on a backslash: the next byte is escaped. */
+  private escaped = false;
+
+  start(): void {
+    this.escaped = false;
+  }
+
+  /**
+   * Scans from `pos`. Returns the position just after the closing quote, the position of a raw
+   * line end (the string stops there, unterminated), or -1 if it goes on past this chunk.
+   */
+  scan(chunk: Uint8Array, pos: number): number {
+    const n = chunk.length;
+    let escaped = this.escaped;
+    for (let i = pos; i < n; i++) {
+      const b = chunk[i];
+      if (b === LF) return i;
+      if (escaped) escaped = false;
+      else if (b === QUOTE) return i + 1;
+      else if (b === BACKSLASH) escaped = true;
+    }
+    this.escaped = escaped;
+    return -1;
+  }
+}
+
 /** Bytes that end a token: JSON whitespace, brackets, a quote, a comma. */
-export function endsToken(b: number): boolean {
+function endsToken(b: number): boolean {
   return (
     b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09 ||
     b === 0x7b || b === 0x7d || b === 0x5b || b === 0x5d || b === 0x22 || b === 0x2c
@@ -71,8 +106,23 @@ export class ScalarToken {
     }
   }
 
+  /**
+   * Scans from `pos` (after the first byte). Returns the position of the delimiter that ends the
+   * token, -1 if it goes on past this chunk, or -2 - r when it turned out to be neither a number
+   * nor a literal: garbage, which goes on from position r.
+   */
+  scan(chunk: Uint8Array, pos: number): number {
+    const n = chunk.length;
+    for (let i = pos; i < n; i++) {
+      const b = chunk[i];
+      if (endsToken(b)) return this.complete ? i : -2 - i; // the delimiter is looked at again
+      if (!this.accept(b)) return -2 - (i + 1); // b belongs to the garbage
+    }
+    return -1;
+  }
+
   /** Takes the next byte (not a delimiter); false when it cannot continue a number or literal. */
-  accept(b: number): boolean {
+  private accept(b: number): boolean {
     this.record(b);
     this.step = this.after(b);
     return this.step !== Step.Invalid;

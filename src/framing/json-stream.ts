@@ -38,7 +38,7 @@
  * (~500 MB/s on ~200-byte messages, ~700 MB/s on 1 MB ones, where JSON.parse does ~100-150 MB/s).
  */
 import { framingError, oversizedError, quoteBytes, resolveMaxMessageBytes, truncatedError } from './framing-errors.js';
-import { endsToken, ScalarToken, startsToken, TOKEN_PREVIEW_BYTES } from './json-scalar.js';
+import { ScalarToken, startsToken, TopLevelString, TOKEN_PREVIEW_BYTES } from './json-scalar.js';
 import { LeadingBom } from './leading-bom.js';
 import { PartialFrame, smallChunkText } from './partial-frame.js';
 import type { FrameEvent, Framer, FramerOptions } from './types.js';
@@ -52,7 +52,6 @@ const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
-const LF = 0x0a;
 
 /** What kind of top-level scalar is being scanned, if any. */
 const enum Scalar {
@@ -94,6 +93,7 @@ export class JsonStreamFramer implements Framer {
   /** The top-level scalar being scanned (depth is then 0). */
   private scalar = Scalar.None;
   private readonly token = new ScalarToken();
+  private readonly topString = new TopLevelString();
   private readonly bom = new LeadingBom();
   private inString = false;
   /** The previous chunk ended on a backslash inside a string: the next byte is escaped. */
@@ -141,11 +141,11 @@ export class JsonStreamFramer implements Framer {
       if (this.scalar === Scalar.None) {
         end = this.scanValue(chunk, pos);
       } else if (this.scalar === Scalar.String) {
-        end = this.scanTopString(chunk, pos);
+        end = this.topString.scan(chunk, pos);
       } else {
-        end = this.scanToken(chunk, pos);
+        end = this.token.scan(chunk, pos);
         if (end < -1) {
-          // Not a number or literal after all: garbage from the token's start.
+          // Not a number or literal after all: garbage from the token's start, and on from -end - 2.
           pos = -end - 2;
           this.tokenToGarbage(events);
           continue;
@@ -231,52 +231,12 @@ export class JsonStreamFramer implements Framer {
     if (b === OPEN_BRACE || b === OPEN_BRACKET) this.depth = 1;
     else if (b === QUOTE) {
       this.scalar = Scalar.String;
-      this.escapePending = false; // (a string inside an earlier value may have left it set)
-    }
-    else {
+      this.topString.start();
+    } else {
       this.scalar = Scalar.Token;
       this.token.start(b);
     }
     return pos + 1;
-  }
-
-  /**
-   * Scans a top-level string from `pos` to just after its closing quote, or to a raw line end
-   * (where it stops, unterminated). Returns -1 if it goes on past this chunk. Top-level strings are
-   * rare: a plain loop is enough.
-   */
-  private scanTopString(chunk: Uint8Array, pos: number): number {
-    const n = chunk.length;
-    let escaped = this.escapePending;
-    for (let i = pos; i < n; i++) {
-      const b = chunk[i];
-      if (b === LF) {
-        this.escapePending = false;
-        return i;
-      }
-      if (escaped) escaped = false;
-      else if (b === QUOTE) {
-        this.escapePending = false;
-        return i + 1;
-      } else if (b === BACKSLASH) escaped = true;
-    }
-    this.escapePending = escaped;
-    return -1;
-  }
-
-  /**
-   * Scans a number or literal from `pos`. Returns the position of the delimiter that ends it,
-   * -1 if it goes on past this chunk, or -2 - i when byte i shows it is neither.
-   */
-  private scanToken(chunk: Uint8Array, pos: number): number {
-    const n = chunk.length;
-    const token = this.token;
-    for (let i = pos; i < n; i++) {
-      const b = chunk[i];
-      if (endsToken(b)) return token.complete ? i : -2 - i;
-      if (!token.accept(b)) return -2 - i - 1; // b is part of the garbage
-    }
-    return -1;
   }
 
   /** The token scanned so far is garbage: its bytes open (or join) a garbage run. */
