@@ -59,7 +59,6 @@ export interface AddMethodsOptions {
   stopAt?: AnyClass | readonly AnyClass[];
 }
 
-
 /** Handlers for some of `M`'s methods, as `new Dispatcher(mapping)` takes them. */
 export type HandlerMapping<M> = { [K in keyof M]?: PlainHandler<M, K> };
 
