@@ -5,8 +5,8 @@
  * chunks, so the bytes that match so far are held back until the mark is complete, or given back
  * when the next byte shows it was not one.
  *
- * A framer asks `pending` once per push (a field read) and does nothing more once the first bytes
- * have gone by.
+ * A framer asks `pending` once per push (a comparison) and does nothing more once the first bytes
+ * have gone by: no per-chunk work on the common path.
  */
 const BOM = new Uint8Array([0xef, 0xbb, 0xbf]);
 const EMPTY = new Uint8Array(0);
