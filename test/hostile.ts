@@ -115,6 +115,22 @@ export const HOSTILE_VALUES: readonly HostileValue[] = [
 
 export const hostileValue: fc.Arbitrary<HostileValue> = fc.constantFrom(...HOSTILE_VALUES);
 
+/**
+ * An error class for `code` whose constructor reads its data, as the issue's example did
+ * (`this.balance = data.balance`): it throws when an error of that code comes without data.
+ */
+export function classReadingItsData(code: number) {
+  return class InsufficientFundsError extends JsonRpcException {
+    static override readonly code = code;
+    static override readonly defaultMessage = 'Insufficient funds';
+    readonly balance: number;
+    constructor(message?: string, data?: unknown) {
+      super(message, data);
+      this.balance = (data as { balance: number }).balance;
+    }
+  };
+}
+
 /** How a handler delivers the value: thrown, a rejected promise, or a thenable that rejects or throws. */
 export type Delivery = 'throw' | 'reject' | 'thenable rejects' | 'thenable throws' | 'promise with a throwing constructor';
 export const delivery: fc.Arbitrary<Delivery> = fc.constantFrom<Delivery>(

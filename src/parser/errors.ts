@@ -52,20 +52,17 @@ interface Registration {
 /** Classes that `fromError()` returns, keyed by code. Filled below and by `register()`. */
 const registry = new Map<number, Registration>();
 
-/** True for an object built by the JsonRpcException constructor (set in its class body). */
-let isGenuine: (value: object) => boolean;
+/**
+ * Every object the JsonRpcException constructor built. `has()` on a Proxy runs none of its traps
+ * (a private class field would do the same, but would show in the declaration of every exported
+ * class expression that extends JsonRpcException, which TypeScript then refuses).
+ */
+const genuine = new WeakSet<object>();
 
 export class JsonRpcException extends Error {
   /** Set on subclasses that always carry one code. */
   static readonly code: number | undefined = undefined;
   static readonly defaultMessage: string = 'Error';
-
-  /** Marks instances made by this constructor; `#genuine in value` reads it without running any trap. */
-  readonly #genuine = true;
-
-  static {
-    isGenuine = (value) => #genuine in value;
-  }
 
   /**
    * `instanceof` is true only for instances this constructor built: the library asks it of
@@ -74,7 +71,7 @@ export class JsonRpcException extends Error {
    * an exception; for a genuine instance the usual prototype check follows.
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
-    if (typeof value !== 'object' || value === null || !isGenuine(value)) return false;
+    if (typeof value !== 'object' || value === null || !genuine.has(value)) return false;
     return Function.prototype[Symbol.hasInstance].call(this, value);
   }
 
@@ -111,6 +108,7 @@ export class JsonRpcException extends Error {
       throw new TypeError(`A JSON-RPC error code must be an integer, got ${String(code)}`);
     }
     super(message);
+    genuine.add(this);
     this.name = cls.name;
     this.code = code;
     this.data = payload;

@@ -13,7 +13,15 @@ import fc from 'fast-check';
 import { Dispatcher } from '../../src/dispatch/index.js';
 import { connect, type ConnectionContext } from '../../src/node-streams/index.js';
 import { JsonRpcApplicationError, JsonRpcException } from '../../src/parser/errors.js';
-import { delivery, handlerDelivering, hostileValue, HOSTILE_VALUES, type Delivery, type HostileValue } from '../hostile.js';
+import {
+  classReadingItsData,
+  delivery,
+  handlerDelivering,
+  hostileValue,
+  HOSTILE_VALUES,
+  type Delivery,
+  type HostileValue,
+} from '../hostile.js';
 import { memoryPair } from './helpers.js';
 
 /** What the user's onHandlerError hook does with what it is given. */
@@ -140,15 +148,7 @@ test('a hostile value as a result is answered -32603 (when it has no JSON form) 
 });
 
 test('a received error whose registered class cannot be built still settles the request', async () => {
-  class NeedsData extends JsonRpcException {
-    static override readonly code = 4101;
-    static override readonly defaultMessage = 'Needs data';
-    readonly balance: number;
-    constructor(message?: string, data?: unknown) {
-      super(message, data);
-      this.balance = (data as { balance: number }).balance; // throws when the error has no data
-    }
-  }
+  const NeedsData = classReadingItsData(4101);
   JsonRpcException.register(NeedsData);
   const { a, b } = memoryPair();
   const client = connect(a);

@@ -14,7 +14,7 @@ import {
   JsonRpcServerOverloadedError,
   type JsonRpcExceptionClass,
 } from '../../src/parser/errors.js';
-import { HOSTILE_VALUES, hostileValue } from '../hostile.js';
+import { classReadingItsData, HOSTILE_VALUES, hostileValue } from '../hostile.js';
 
 test('each spec code comes back from fromError as its own class, with the spec message by default', () => {
   const cases = [
@@ -119,15 +119,7 @@ function withRegistered<T>(cls: JsonRpcExceptionClass, run: () => T): T {
 }
 
 test('a registered class whose constructor reads its data gives the generic class, with the failure as cause, when data is missing', () => {
-  class InsufficientFundsError extends JsonRpcException {
-    static override readonly code = 1001;
-    static override readonly defaultMessage = 'Insufficient funds';
-    readonly balance: number;
-    constructor(message?: string, data?: unknown) {
-      super(message, data);
-      this.balance = (data as { balance: number }).balance;
-    }
-  }
+  const InsufficientFundsError = classReadingItsData(1001);
   withRegistered(InsufficientFundsError, () => {
     const withData = JsonRpcException.fromError({ code: 1001, message: 'short', data: { balance: 3 } });
     assert.ok(withData instanceof InsufficientFundsError);
