@@ -22,7 +22,8 @@
  *
  * What `parse()` returns is every message the chunk completes, in order, as plain objects
  * discriminated by `kind`. A malformed message comes back in place as `{ kind: 'invalid' }`: answer
- * it with `respondWithError(message, message.error)` and carry on.
+ * it with `respondWithError(message, message.error)` and carry on. A malformed response comes back
+ * as `{ kind: 'invalidResponse' }`: never answer it; fail the request waiting under its `id`.
  */
 import { createFramer } from './framing/index.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, type Framer, type FramingName } from './framing/types.js';
@@ -170,10 +171,13 @@ export class JsonRpcPeer {
   /**
    * Feeds the next chunk of the incoming stream. Returns the messages it completes, in order; an
    * unfinished message is kept for the next call. Never throws for anything the remote side sent.
+   * `frameLengths`, when given, receives the length of each message's JSON text (0 for what the
+   * framer rejected), in the same order: a host that bounds queued work in bytes weighs the
+   * bytes a chunk completed (`bufferedBytes` before, plus the chunk, minus after) by them.
    */
-  parse(chunk: Uint8Array | string): JsonRpcMessage[] {
+  parse(chunk: Uint8Array | string, frameLengths?: number[]): JsonRpcMessage[] {
     const bytes = typeof chunk === 'string' ? textEncoder.encode(chunk) : chunk;
-    return this.toMessages(this.framer.push(bytes));
+    return this.toMessages(this.framer.push(bytes), frameLengths);
   }
 
   /**
@@ -221,15 +225,17 @@ export class JsonRpcPeer {
     return { ids, json: `[${texts.join(',')}]` };
   }
 
-  private toMessages(events: ReturnType<Framer['push']>): JsonRpcMessage[] {
+  private toMessages(events: ReturnType<Framer['push']>, frameLengths?: number[]): JsonRpcMessage[] {
     const messages: JsonRpcMessage[] = [];
     const track = this.trackPending && this.pending.size > 0;
     for (let i = 0; i < events.length; i++) {
       const event = events[i]!;
       if (event.kind === 'error') {
         messages.push({ kind: 'invalid', id: null, error: event.error });
+        frameLengths?.push(0);
         continue;
       }
+      frameLengths?.push(event.text.length);
       const message = parseMessage(event.text);
       if (track) this.settle(message);
       messages.push(message);
@@ -237,12 +243,14 @@ export class JsonRpcPeer {
     return messages;
   }
 
-  /** A response (or a batch of them) ends the wait for its id. */
+  /** A response (or a batch of them) ends the wait for its id; so does an invalid one carrying it. */
   private settle(message: JsonRpcMessage): void {
-    if (message.kind === 'response') {
+    if (message.kind === 'response' || message.kind === 'invalidResponse') {
       this.pending.delete(message.id);
     } else if (message.kind === 'batch') {
-      for (const entry of message.messages) if (entry.kind === 'response') this.pending.delete(entry.id);
+      for (const entry of message.messages) {
+        if (entry.kind === 'response' || entry.kind === 'invalidResponse') this.pending.delete(entry.id);
+      }
     }
   }
 }

@@ -15,8 +15,18 @@ export interface HandlerErrorInfo {
   readonly method: string;
   /** The request's id; `undefined` for a notification (nobody will see the error: log it). */
   readonly id: JsonRpcId | undefined;
-  /** `'handler'`: the handler threw or rejected. `'encode'`: its result or error has no JSON form. */
-  readonly stage: 'handler' | 'encode';
+  /**
+   * `'handler'`: the handler threw or rejected. `'encode'`: its result or error has no JSON form.
+   * The other stages are user code that is not a handler (connections report these):
+   * - `'sequential'`: the `sequential` predicate threw (or returned a promise) for `method`;
+   * - `'progress'`: an `onProgress` listener threw or rejected (`method` is the progress method);
+   * - `'listener'`: a `connection.on(event)` listener (or a `stderr` function) threw or rejected;
+   * - `'abort'`: a listener on a handler's `context.signal` threw when the signal aborted;
+   * - `'setup'`: the setup callback of a server (`listenTcp`) threw or rejected.
+   */
+  readonly stage: 'handler' | 'encode' | 'sequential' | 'progress' | 'listener' | 'abort' | 'setup';
+  /** For `'listener'`: the event whose listener failed (`'close'`, ..., `'stderr'`). */
+  readonly event?: string;
 }
 
 export interface ErrorPolicy {

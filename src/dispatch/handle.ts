@@ -89,17 +89,19 @@ async function answerBatch<M extends MethodTable<M>, C extends DispatchContext>(
 ): Promise<string | null> {
   const entries = batch.messages;
   if (entries.length > bounds.maxBatchSize) {
-    return encodeError(
-      null,
-      new JsonRpcInvalidRequestError(undefined, {
-        reason: `A batch may hold at most ${bounds.maxBatchSize} messages; this one has ${entries.length}. Split it into smaller batches.`,
-      }),
-    );
+    return encodeError(null, oversizedBatchError(entries.length, bounds.maxBatchSize));
   }
   const texts = await runPool(entries, bounds.maxConcurrency, (entry) => respondWith(entry, dispatcher, opts));
   const answers = texts.filter((text): text is string => text !== null);
   // The entries are already JSON text; joining them is cheaper than re-encoding objects.
   return answers.length === 0 ? null : `[${answers.join(',')}]`;
+}
+
+/** The one -32600 answer (id null) to a batch of more than `maxBatchSize` entries. */
+export function oversizedBatchError(size: number, maxBatchSize: number): JsonRpcInvalidRequestError {
+  return new JsonRpcInvalidRequestError(undefined, {
+    reason: `A batch may hold at most ${maxBatchSize} messages; this one has ${size}. Split it into smaller batches.`,
+  });
 }
 
 function decode(input: string | Uint8Array): JsonRpcMessage {

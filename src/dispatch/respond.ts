@@ -42,7 +42,7 @@ export type OptionsArgument<C extends DispatchContext, O> = DispatchContext exte
 
 /**
  * The response text for one message, or null when nothing is to be sent: a notification (even one
- * that failed), or an incoming response (not ours to answer). An `'invalid'` message is answered
+ * that failed), or an incoming response, valid or not (not ours to answer). An `'invalid'` message is answered
  * with its own error. Never rejects.
  */
 export async function respond<M extends MethodTable<M>, C extends DispatchContext>(
@@ -61,6 +61,7 @@ export async function respondWith<M extends MethodTable<M>, C extends DispatchCo
 ): Promise<string | null> {
   switch (message.kind) {
     case 'response':
+    case 'invalidResponse': // a response, however broken, is never answered
       return null;
     case 'invalid':
       return encodeErrorSafely(message.id, message.error, opts, { method: '', id: message.id, stage: 'encode' });

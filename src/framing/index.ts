@@ -2,6 +2,7 @@
  * Byte-level framers: they cut a byte stream into the JSON text of each message, and frame
  * outgoing JSON text for the wire. See README.md for the error model.
  */
+import { AutoFramer } from './auto.js';
 import { ContentLengthFramer } from './content-length.js';
 import { JsonStreamFramer } from './json-stream.js';
 import { NewlineFramer } from './newline.js';
@@ -9,7 +10,8 @@ import type { Framer, FramerOptions, FramingName } from './types.js';
 
 export * from './types.js';
 export type { FramingErrorData, FramingProblem } from './framing-errors.js';
-export { ContentLengthFramer, JsonStreamFramer, NewlineFramer };
+export type { AutoFramerOptions, DetectedFraming } from './auto.js';
+export { AutoFramer, ContentLengthFramer, JsonStreamFramer, NewlineFramer };
 
 /** A new framer for `name`. */
 export function createFramer(name: FramingName, options?: FramerOptions): Framer {
@@ -20,9 +22,11 @@ export function createFramer(name: FramingName, options?: FramerOptions): Framer
       return new ContentLengthFramer(options);
     case 'json-stream':
       return new JsonStreamFramer(options);
+    case 'auto':
+      return new AutoFramer(options);
     default:
       throw new TypeError(
-        `Unknown framing ${JSON.stringify(name as unknown)}: use 'newline', 'content-length' or 'json-stream'`,
+        `Unknown framing ${JSON.stringify(name as unknown)}: use 'newline', 'content-length', 'json-stream' or 'auto'`,
       );
   }
 }

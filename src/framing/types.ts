@@ -5,8 +5,11 @@
  */
 import type { JsonRpcException } from '../parser/errors.js';
 
-/** The framings a peer can speak. */
-export type FramingName = 'newline' | 'content-length' | 'json-stream';
+/**
+ * The framings a peer can speak. `'auto'` reads the framing from the first bytes received and
+ * then writes in it too (see auto.ts); until then it writes newline-delimited JSON.
+ */
+export type FramingName = 'newline' | 'content-length' | 'json-stream' | 'auto';
 
 /** 64 MiB: the default bound on one message's size in bytes. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;

@@ -17,14 +17,23 @@ import { spawn, type ChildProcess } from 'node:child_process';
 
 import type { MethodTable, UntypedMethods } from '../dispatch/types.js';
 import { connect, kDescribeEnd, type ConnectOptions, type JsonRpcConnection } from './connection.js';
+import { checkDuration, startTimer } from './durations.js';
 import { ConnectionClosedError } from './errors.js';
+import { callGuarded, reporter } from './guard.js';
 
 export interface SpawnConnectionOptions<L extends MethodTable<L> = UntypedMethods> extends ConnectOptions<L> {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
-  /** What to do with the child's stderr. Default `'inherit'`. */
-  stderr?: 'inherit' | 'capture' | 'ignore' | ((text: string) => void);
-  /** After `close()` ends its stdin, how long to wait for the child to exit before SIGTERM (then SIGKILL). Default 2000 ms. */
+  /**
+   * What to do with the child's stderr. Default `'inherit'`. A function that throws or rejects is
+   * reported to `onHandlerError` (stage `'listener'`, event `'stderr'`) and keeps receiving text.
+   */
+  stderr?: 'inherit' | 'capture' | 'ignore' | ((text: string) => unknown);
+  /**
+   * After `close()` ends its stdin, how long to wait for the child to exit before SIGTERM (then as
+   * long again before SIGKILL). Default 2000 ms; any number >= 0, `Infinity` never kills. Anything
+   * else throws a RangeError from `spawnConnection()`.
+   */
   killTimeoutMs?: number;
 }
 
@@ -66,6 +75,8 @@ export function spawnConnection<R extends MethodTable<R> = UntypedMethods, L ext
   args: readonly string[] = [],
   options: SpawnConnectionOptions<L> = {},
 ): JsonRpcChild<R> {
+  const killTimeoutMs = options.killTimeoutMs === undefined ? 2000 : options.killTimeoutMs;
+  checkDuration('spawnConnection(): killTimeoutMs', killTimeoutMs); // before anything is spawned
   const stderrMode = options.stderr ?? 'inherit';
   const child = spawn(command, args, {
     cwd: options.cwd,
@@ -81,13 +92,10 @@ export function spawnConnection<R extends MethodTable<R> = UntypedMethods, L ext
     child.stderr === null ? Promise.resolve() : new Promise<void>((resolve) => child.stderr!.once('close', () => resolve()));
   if (child.stderr !== null) {
     child.stderr.setEncoding('utf8');
+    const reportSink = reporter(options, { method: '', id: undefined, stage: 'listener', event: 'stderr' });
     child.stderr.on('data', (text: string) => {
       if (typeof stderrMode === 'function') {
-        try {
-          stderrMode(text);
-        } catch {
-          // a failing log sink must not break the connection
-        }
+        callGuarded(stderrMode, [text], reportSink); // a failing log sink must not break the connection
       } else {
         captured += text;
         if (captured.length > STDERR_CAPTURE_BYTES) captured = captured.slice(-STDERR_CAPTURE_BYTES);
@@ -128,7 +136,6 @@ export function spawnConnection<R extends MethodTable<R> = UntypedMethods, L ext
     setTimeout(() => connection.destroy(new ConnectionClosedError(`The connection closed: ${describe()}`)), 200).unref();
   });
 
-  const killTimeoutMs = options.killTimeoutMs ?? 2000;
   let closing: Promise<ChildExit> | undefined;
   return {
     connection,
@@ -140,13 +147,13 @@ export function spawnConnection<R extends MethodTable<R> = UntypedMethods, L ext
       closing ??= (async () => {
         await connection.close();
         if (exitInfo !== undefined) return exitInfo;
-        const term = setTimeout(() => {
+        const term = startTimer(killTimeoutMs, () => {
           child.kill('SIGTERM');
-          const hard = setTimeout(() => child.kill('SIGKILL'), killTimeoutMs);
-          void exited.then(() => clearTimeout(hard));
-        }, killTimeoutMs);
+          const hard = startTimer(killTimeoutMs, () => child.kill('SIGKILL'));
+          void exited.then(() => hard.clear());
+        });
         const exit = await exited;
-        clearTimeout(term);
+        term.clear();
         return exit;
       })();
       return closing;

@@ -9,7 +9,14 @@ import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { ErrorPolicy } from '../dispatch/error-policy.js';
 import type { DispatchContext, IsUntyped, MethodParams, MethodResult, MethodTable, UntypedMethods } from '../dispatch/types.js';
 import type { FramingName } from '../framing/types.js';
-import type { JsonRpcInvalidMessage, JsonRpcNotification, JsonRpcParams, JsonRpcResponse } from '../parser/messages.js';
+import type {
+  JsonRpcInvalidMessage,
+  JsonRpcInvalidResponse,
+  JsonRpcNotification,
+  JsonRpcParams,
+  JsonRpcRequest,
+  JsonRpcResponse,
+} from '../parser/messages.js';
 import type { JsonRpcConnection } from './connection.js';
 import type { ConnectionClosedError } from './errors.js';
 
@@ -25,6 +32,12 @@ export interface StreamPair {
   readonly writable: Writable;
 }
 
+/**
+ * `onHandlerError` (from ErrorPolicy) hears about every failure of user code the connection runs,
+ * not only handlers': a throwing `sequential` predicate (stage `'sequential'`), event and progress
+ * listeners (`'listener'`, `'progress'`), listeners on a handler's `context.signal` (`'abort'`).
+ * Each such failure is contained: the connection carries on.
+ */
 export interface ConnectOptions<L extends MethodTable<L> = UntypedMethods> extends ErrorPolicy {
   /** How messages are delimited. Default `'newline'`. */
   framing?: FramingName;
@@ -49,6 +62,20 @@ export interface ConnectOptions<L extends MethodTable<L> = UntypedMethods> exten
    */
   maxQueuedMessages?: number;
   /**
+   * The same bound in bytes: the frames' bytes on the wire of the messages queued. Until it is
+   * reached one more message of any size is queued, so the queue holds at most this plus one
+   * message. Default 4 MiB.
+   */
+  maxQueuedBytes?: number;
+  /**
+   * Outgoing bytes waiting to be sent (the connection's queue plus the stream's buffer) at which
+   * reading stops even while this side waits for responses, so that answers the remote side causes
+   * but does not read (-32001 refusals, errors) stay bounded. Your own `request()`/`notify()` are
+   * never refused for it: they queue behind, and `notify()` resolves once its bytes are handed to
+   * the stream. Default 4 MiB (never below `highWaterMark`).
+   */
+  maxWriteQueueBytes?: number;
+  /**
    * Outgoing bytes buffered in the stream before this side stops reading and holds further writes
    * until they drain. Default: the writable's own `writableHighWaterMark`.
    */
@@ -61,6 +88,9 @@ export interface ConnectOptions<L extends MethodTable<L> = UntypedMethods> exten
   /**
    * Methods whose handlers run alone, in order: each waits for the handlers before it to finish and
    * nothing after it starts until it ends (LSP document edits). Responses keep flowing meanwhile.
+   * A predicate that throws (or returns a promise) counts as that message's handler throwing: the
+   * message is not run, a request is answered -32603, and `onHandlerError` hears of it (stage
+   * `'sequential'`); the messages around it are unaffected.
    */
   sequential?: readonly string[] | ((method: string) => boolean);
 }
@@ -68,7 +98,12 @@ export interface ConnectOptions<L extends MethodTable<L> = UntypedMethods> exten
 export interface RequestOptions {
   /** Aborting rejects the request at once with `RequestAbortedError` (and sends `$/cancelRequest`). */
   signal?: AbortSignal;
-  /** Reject with `RequestTimeoutError` (and cancel) when no response came within this many ms. */
+  /**
+   * Reject with `RequestTimeoutError` (and cancel) when no response came within this many ms. Any
+   * number >= 0; `Infinity` (or leaving it out) means no timeout. Durations past setTimeout's
+   * 2^31 - 1 ms are waited out in several timers. Negative, NaN or not a number: the call rejects
+   * with a RangeError and nothing is sent.
+   */
   timeoutMs?: number;
 }
 
@@ -105,14 +140,27 @@ export type RequestResult<R, K extends keyof R> = IsUntyped<R> extends true ? un
 
 /** The events of a connection and their listeners. */
 export interface ConnectionEvents {
+  // Every listener may throw or return a rejected promise: the failure goes to `onHandlerError`
+  // (stage 'listener', `event` naming the event) and the other listeners still run.
+
   /** The connection is closed (once); `reason` says why (its `cause` holds a stream error). */
   close: (reason: ConnectionClosedError) => void;
   /** A stream failed (the connection closes too). Never thrown when nobody listens. */
   error: (error: Error) => void;
-  /** A response whose id matches no waiting request (late after a timeout, or bogus). */
-  unknownResponse: (response: JsonRpcResponse) => void;
+  /**
+   * A response whose id matches no waiting request (late after a timeout, or bogus), valid or not:
+   * an invalid one (`kind: 'invalidResponse'`, with its `problem`) that does match a waiting request
+   * rejects it with `JsonRpcInvalidResponseError` instead. Responses are never answered.
+   */
+  unknownResponse: (response: JsonRpcResponse | JsonRpcInvalidResponse) => void;
   /** A notification dropped because the inbound queue was full (see `maxQueuedMessages`). */
   droppedNotification: (notification: JsonRpcNotification) => void;
+  /**
+   * A request was handled but its answer could not be sent: the stream can no longer be written
+   * (the remote side went away after sending it, or a socket that is not half-open was ended by
+   * Node when the remote side ended its own).
+   */
+  droppedResponse: (request: JsonRpcRequest) => void;
   /**
    * An incoming message that could not be accepted: malformed JSON, an invalid request, or bytes the
    * framer rejected (`error.data.problem`: `'garbage'`, `'oversized'`, `'invalid-utf8'`, ... see

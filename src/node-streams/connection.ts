@@ -28,10 +28,18 @@
 import type { Readable, Writable } from 'node:stream';
 
 import type { Dispatcher } from '../dispatch/dispatcher.js';
-import { toJsonRpcException, type ErrorPolicy } from '../dispatch/error-policy.js';
+import { reportHandlerError, type ErrorPolicy } from '../dispatch/error-policy.js';
 import type { MethodTable, UntypedMethods } from '../dispatch/types.js';
 import { JsonRpcRequestCancelledError } from '../parser/errors.js';
-import type { JsonRpcBatch, JsonRpcMessage, JsonRpcNotification, JsonRpcParams, JsonRpcSingleMessage } from '../parser/messages.js';
+import type {
+  JsonRpcBatch,
+  JsonRpcInvalidResponse,
+  JsonRpcMessage,
+  JsonRpcNotification,
+  JsonRpcParams,
+  JsonRpcResponse,
+  JsonRpcSingleMessage,
+} from '../parser/messages.js';
 import { JsonRpcPeer } from '../peer.js';
 import { cancelledId, EarlyCancels, PROGRESS_METHOD, CANCEL_METHOD } from './cancel.js';
 import { releaseStreams, withEndDetail } from './closing.js';
@@ -52,7 +60,9 @@ import {
 } from './connection-types.js';
 import { ConnectionClosedError, RequestAbortedError } from './errors.js';
 import { ConnectionListeners } from './events.js';
+import { callGuarded, reporter, type Report } from './guard.js';
 import { InboundScheduler, type SchedulerHost } from './inbound.js';
+import { callOptions, sequentialTest } from './options.js';
 import { Outbox } from './outbox.js';
 import { PendingRequests, type PendingEntry } from './pending.js';
 import { mayRead, type ReadGateState } from './read-gate.js';
@@ -75,6 +85,8 @@ export type {
 
 const DEFAULT_MAX_CONCURRENT_HANDLERS = 32;
 const DEFAULT_MAX_QUEUED = 1024;
+const DEFAULT_MAX_QUEUED_BYTES = 4 * 1024 * 1024;
+const DEFAULT_MAX_WRITE_QUEUE_BYTES = 4 * 1024 * 1024;
 
 const noop = (): void => {};
 /** Content-Length headers of framed text: native, ~5x faster than a JS loop on 2 KB messages. */
@@ -97,7 +109,9 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
   private readonly cancellation: boolean;
   private readonly earlyCancels = new EarlyCancels();
   private readonly progress = new Map<string | number, (value: unknown) => void>();
-  private readonly listeners = new ConnectionListeners();
+  private readonly listeners: ConnectionListeners;
+  /** Where a failing `onProgress` listener is reported. */
+  private readonly progressFault: Report;
   private readonly describeEnd: (() => Promise<string | undefined>) | undefined;
   private readonly keepStreams: boolean;
 
@@ -115,6 +129,10 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
     // PendingRequests tracks our requests; the peer's own set would be a second insert and delete.
     this.peer = new JsonRpcPeer({ framing, maxMessageBytes: options.maxMessageBytes, utf8Length, trackPending: false });
     this.policy = { exposeErrors: options.exposeErrors, onHandlerError: options.onHandlerError };
+    this.listeners = new ConnectionListeners((error, event) =>
+      reportHandlerError(error, this.policy, { method: '', id: undefined, stage: 'listener', event }),
+    );
+    this.progressFault = reporter(this.policy, { method: PROGRESS_METHOD, id: undefined, stage: 'progress' });
     this.cancellation = options.cancellation ?? framing === 'content-length';
     this.describeEnd = options[kDescribeEnd];
     this.keepStreams = options[kKeepStreams] === true;
@@ -126,8 +144,12 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
       running: 0,
       maxConcurrentHandlers: positive('maxConcurrentHandlers', options.maxConcurrentHandlers, DEFAULT_MAX_CONCURRENT_HANDLERS),
       queued: 0,
+      queuedBytes: 0,
+      maxQueued: positive('maxQueuedMessages', options.maxQueuedMessages, DEFAULT_MAX_QUEUED),
+      maxQueuedBytes: positive('maxQueuedBytes', options.maxQueuedBytes, DEFAULT_MAX_QUEUED_BYTES),
       barrier: false,
       writeBlocked: false,
+      writeFull: false,
       pendingOutgoing: 0,
     };
     const highWaterMark = positive(
@@ -135,7 +157,12 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
       options.highWaterMark,
       this.writable.writableHighWaterMark > 0 ? this.writable.writableHighWaterMark : 16 * 1024,
     );
-    this.writer = new WriteQueue(this.writable, highWaterMark, this.onWriteBlocked);
+    // Never below the high-water mark: the queue could not fill before it blocks.
+    const maxWriteQueueBytes = Math.max(
+      highWaterMark,
+      positive('maxWriteQueueBytes', options.maxWriteQueueBytes, DEFAULT_MAX_WRITE_QUEUE_BYTES),
+    );
+    this.writer = new WriteQueue(this.writable, highWaterMark, maxWriteQueueBytes, this.onWriteBlocked);
     this.outbox = new Outbox(this.peer, this.writer, this.policy);
     this.pending = new PendingRequests(this.onGiveUp);
     this.inbound = new InboundScheduler(this.schedulerHost(), this.gate, this.outbox, {
@@ -143,7 +170,6 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
       policy: this.policy,
       cancellation: this.cancellation,
       isSequential: sequentialTest(options.sequential),
-      maxQueued: positive('maxQueuedMessages', options.maxQueuedMessages, DEFAULT_MAX_QUEUED),
     });
     this.reader = new InboundReader(this.readable, this.peer, this.readerHost());
 
@@ -166,14 +192,23 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
    * - `RequestTimeoutError` when `timeoutMs` passes first;
    * - `RequestAbortedError` (its `cause` is the signal's reason) when `signal` aborts; an
    *   already-aborted signal never sends the request;
-   * - `ConnectionClosedError` when the connection is or becomes closed before the response.
+   * - `JsonRpcInvalidResponseError` when the response is not valid JSON-RPC 2.0 (it is never answered);
+   * - `ConnectionClosedError` when the connection is or becomes closed before the response;
+   * - `RangeError` when `timeoutMs` is not a number >= 0 (Infinity: no timeout), `TypeError` when
+   *   `signal` is not an AbortSignal: a rejection like every other fault of a call, nothing is sent.
    */
   request<K extends keyof R & string>(method: K, ...args: RequestArgs<R, K>): Promise<RequestResult<R, K>>;
   // (Named parameters in the implementation: a rest parameter would allocate an array per call.)
   request(method: string, params?: JsonRpcParams, options?: RequestOptions): Promise<unknown> {
+    let signal: AbortSignal | undefined;
+    let timeoutMs: number | undefined;
+    if (options !== undefined) {
+      const checked = callOptions(options);
+      if (checked instanceof Error) return Promise.reject(checked);
+      ({ signal, timeoutMs } = checked);
+    }
     const refusal = this.refusal('request');
     if (refusal !== undefined) return rejection(refusal);
-    const signal = options?.signal;
     if (signal !== undefined && signal.aborted) {
       return Promise.reject(new RequestAbortedError(method, signal.reason));
     }
@@ -185,7 +220,7 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
       return Promise.reject(err); // params with no JSON form (BigInt, a cycle)
     }
     return new Promise<unknown>((resolve, reject) => {
-      this.pending.add(id, method, resolve, reject, options?.timeoutMs, signal);
+      this.pending.add(id, method, resolve, reject, timeoutMs, signal);
       this.writer.push(text);
       this.pendingChanged();
     });
@@ -206,9 +241,11 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
    * settles like `request()`'s; a notification's resolves with `undefined` once written.
    */
   batch(entries: readonly BatchEntry[], options: RequestOptions = {}): Promise<unknown>[] {
+    const checked = callOptions(options);
+    if (checked instanceof Error) return entries.map(() => rejectedHandled(checked));
+    const { signal, timeoutMs } = checked;
     const refusal = this.refusal('request');
     if (refusal !== undefined) return entries.map(() => markHandled(rejection(refusal)));
-    const signal = options.signal;
     if (signal !== undefined && signal.aborted) {
       return entries.map((entry) => rejectedHandled(new RequestAbortedError(entry.method, signal.reason)));
     }
@@ -225,7 +262,7 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
       if (entry.notification === true) return written;
       const id = ids[next++]!;
       return new Promise<unknown>((resolve, reject) => {
-        this.pending.add(id, entry.method, resolve, reject, options.timeoutMs, options.signal);
+        this.pending.add(id, entry.method, resolve, reject, timeoutMs, signal);
       });
     });
     this.pendingChanged();
@@ -306,6 +343,11 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
     return this.inbound.queued;
   }
 
+  /** The bytes (on the wire) of the incoming messages waiting for a handler slot. */
+  get queuedBytes(): number {
+    return this.inbound.queuedBytes;
+  }
+
   /** True while reading is paused for back pressure. */
   get readingPaused(): boolean {
     return this.reader.isPaused;
@@ -328,21 +370,22 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
 
   // ---- incoming -----------------------------------------------------------------------------------
 
-  /** Routes one parsed message: responses settle at once; work goes to the scheduler. */
-  private receive(message: JsonRpcMessage): void {
+  /** Routes one parsed message (`bytes` on the wire): responses settle at once; work goes to the scheduler. */
+  private receive(message: JsonRpcMessage, bytes: number): void {
     switch (message.kind) {
       case 'response':
-        if (!this.pending.settle(message)) this.listeners.emit('unknownResponse', message);
+      case 'invalidResponse': // never answered, whatever is wrong with it
+        this.settle(message);
         return;
       case 'notification':
-        if (!this.intercept(message)) this.inbound.admit(message);
+        if (!this.intercept(message)) this.inbound.admit(message, bytes);
         return;
       case 'request':
         if (this.cancellation && this.earlyCancels.consume(message.id)) {
           this.outbox.error(message, new JsonRpcRequestCancelledError());
           return;
         }
-        this.inbound.admit(message);
+        this.inbound.admit(message, bytes);
         return;
       case 'invalid':
         this.listeners.emit('invalidMessage', message);
@@ -351,9 +394,17 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
         if (!isGarbage(message.error)) this.outbox.error(message, message.error);
         return;
       case 'batch':
-        this.receiveBatch(message);
+        this.receiveBatch(message, bytes);
         return;
     }
+  }
+
+  /**
+   * A response settles the request waiting under its id (an invalid one rejects it); one that no
+   * request waits for, valid or not, is reported as `'unknownResponse'`.
+   */
+  private settle(response: JsonRpcResponse | JsonRpcInvalidResponse): void {
+    if (!this.pending.settle(response)) this.listeners.emit('unknownResponse', response);
   }
 
   /** `$/cancelRequest` and `$/progress` for a registered token are handled here, never queued. */
@@ -371,21 +422,17 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
       const listener =
         typeof token === 'string' || typeof token === 'number' ? this.progress.get(token) : undefined;
       if (listener === undefined) return false;
-      try {
-        listener(params!.value);
-      } catch (err) {
-        toJsonRpcException(err, this.policy, { method, id: undefined, stage: 'handler' });
-      }
+      callGuarded(listener, [params!.value], this.progressFault);
       return true;
     }
     return false;
   }
 
-  private receiveBatch(batch: JsonRpcBatch): void {
+  private receiveBatch(batch: JsonRpcBatch, bytes: number): void {
     const work: JsonRpcSingleMessage[] = [];
     for (const entry of batch.messages) {
-      if (entry.kind === 'response') {
-        if (!this.pending.settle(entry)) this.listeners.emit('unknownResponse', entry);
+      if (entry.kind === 'response' || entry.kind === 'invalidResponse') {
+        this.settle(entry);
       } else if (entry.kind === 'notification' && this.intercept(entry)) {
         // handled
       } else {
@@ -394,7 +441,7 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
         work.push(entry);
       }
     }
-    if (work.length > 0) this.inbound.admit({ kind: 'batch', messages: work });
+    if (work.length > 0) this.inbound.admit({ kind: 'batch', messages: work }, bytes);
   }
 
   /** (A method, so that TypeScript does not narrow `state` across calls that may change it.) */
@@ -408,10 +455,12 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
       mayRead: () => {
         const gate = this.gate;
         gate.queued = this.inbound.queued;
+        gate.queuedBytes = this.inbound.queuedBytes;
+        gate.writeFull = this.writer.full;
         gate.pendingOutgoing = this.pending.size;
         return mayRead(gate);
       },
-      receive: (message) => this.receive(message),
+      receive: (message, bytes) => this.receive(message, bytes),
       inputDone: () => this.finishInput(),
     };
   }
@@ -422,6 +471,7 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
       isClosed: () => this.state === 'closed',
       pendingOutgoing: () => this.pending.size,
       droppedNotification: (notification) => this.listeners.emit('droppedNotification', notification),
+      droppedResponse: (request) => this.listeners.emit('droppedResponse', request),
       workDone: () => {
         if (this.reader.hasUnparsed || this.reader.isPaused) this.scheduleKick();
         else this.maybeFinishDraining();
@@ -539,6 +589,17 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
 
   private afterWritableGone(): void {
     if (this.state === 'closed' || this.streamFailed) return;
+    if (this.reader.inputEnded) {
+      // The input ended first: a half-close, or a socket that is not half-open, which Node ends
+      // as soon as the remote side ends its own. The end of input is not the end of work: what was
+      // received is still handled (answers that can no longer be sent are reported through
+      // 'droppedResponse', and requests' signals abort), then the connection closes.
+      const why = new ConnectionClosedError('The stream was closed; nothing more can be written');
+      this.writer.fail(why);
+      this.inbound.outputGone(why);
+      this.scheduleKick();
+      return;
+    }
     if (this.closeReason !== undefined) {
       this.shutdown(this.closeReason, false);
       return;
@@ -579,13 +640,6 @@ export function connect<R extends MethodTable<R> = UntypedMethods, L extends Met
       ? (stream as StreamPair)
       : { readable: stream as Readable, writable: stream as Writable };
   return new JsonRpcConnection<R>(pair, options as ConnectOptions<MethodTable<never>>);
-}
-
-function sequentialTest(sequential: ConnectOptions['sequential']): (method: string) => boolean {
-  if (sequential === undefined) return () => false;
-  if (typeof sequential === 'function') return sequential;
-  const names = new Set(sequential);
-  return (method) => names.has(method);
 }
 
 function isGarbage(error: { readonly data?: unknown }): boolean {

@@ -1,10 +1,13 @@
 /**
  * The table of requests this side sent and is waiting on: each settles exactly once, by its
- * response, its timeout, its AbortSignal or the connection closing. A timer exists only for a
- * request given `timeoutMs`; an abort listener only for one given a signal.
+ * response (an invalid one included), its timeout, its AbortSignal or the connection closing. A
+ * timer exists only for a request given a finite `timeoutMs`; an abort listener only for one given
+ * a signal. The caller checks both options first (see `callOptions` in connection.ts).
  */
 import { JsonRpcException } from '../parser/errors.js';
-import type { JsonRpcResponse } from '../parser/messages.js';
+import { JsonRpcInvalidResponseError } from '../parser/invalid-response.js';
+import type { JsonRpcInvalidResponse, JsonRpcResponse } from '../parser/messages.js';
+import { startTimer, type Timer } from './durations.js';
 import { RequestAbortedError, RequestTimeoutError } from './errors.js';
 
 export interface PendingEntry {
@@ -12,7 +15,7 @@ export interface PendingEntry {
   readonly method: string;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  timer: Timer | undefined;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
 }
@@ -40,13 +43,13 @@ export class PendingRequests {
   ): PendingEntry {
     const entry: PendingEntry = { id, method, resolve, reject, timer: undefined, signal: undefined, onAbort: undefined };
     this.entries.set(id, entry);
-    if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) {
-      entry.timer = setTimeout(() => {
+    if (timeoutMs !== undefined && timeoutMs !== Infinity) {
+      entry.timer = startTimer(timeoutMs, () => {
         entry.timer = undefined;
         if (this.take(id) === undefined) return;
         entry.reject(new RequestTimeoutError(method, timeoutMs));
         this.onGiveUp(entry, 'timeout');
-      }, Math.max(0, timeoutMs));
+      });
     }
     if (signal !== undefined) {
       entry.signal = signal;
@@ -60,13 +63,17 @@ export class PendingRequests {
     return entry;
   }
 
-  /** Settles the request `response` answers. False when no request with that id is waiting. */
-  settle(response: JsonRpcResponse): boolean {
+  /**
+   * Settles the request `response` answers: an invalid response rejects it with
+   * `JsonRpcInvalidResponseError`. False when no request with that id is waiting.
+   */
+  settle(response: JsonRpcResponse | JsonRpcInvalidResponse): boolean {
     const id = response.id;
     if (typeof id !== 'number') return false;
     const entry = this.take(id);
     if (entry === undefined) return false;
-    if (response.isSuccess) entry.resolve(response.result);
+    if (response.kind === 'invalidResponse') entry.reject(new JsonRpcInvalidResponseError(entry.method, response));
+    else if (response.isSuccess) entry.resolve(response.result);
     else entry.reject(JsonRpcException.fromError(response.error));
     return true;
   }
@@ -98,7 +105,7 @@ export class PendingRequests {
 
 function cleanup(entry: PendingEntry): void {
   if (entry.timer !== undefined) {
-    clearTimeout(entry.timer);
+    entry.timer.clear();
     entry.timer = undefined;
   }
   if (entry.onAbort !== undefined) {

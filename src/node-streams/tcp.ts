@@ -18,8 +18,11 @@
  */
 import net from 'node:net';
 
+import { reportHandlerError } from '../dispatch/error-policy.js';
 import type { MethodTable, UntypedMethods } from '../dispatch/types.js';
 import { connect, type ConnectOptions, type JsonRpcConnection } from './connection.js';
+import { ConnectionClosedError } from './errors.js';
+import { describeThrown, isThenable } from './guard.js';
 
 /** Where to listen or connect: a TCP host and port, or a socket/pipe path. */
 export type SocketAddress = { readonly host?: string; readonly port: number } | { readonly path: string };
@@ -34,11 +37,13 @@ export interface ListenOptions<L extends MethodTable<L> = UntypedMethods> extend
   backlog?: number;
 }
 
-/** Called once per accepted connection. What it throws (or rejects with) closes that connection. */
-export type ConnectionSetup<R extends MethodTable<R>> = (
-  connection: JsonRpcConnection<R>,
-  socket: net.Socket,
-) => void | Promise<void>;
+/**
+ * Called once per accepted connection. It may return anything; a thenable (a promise) is awaited.
+ * What it throws or rejects with closes that one connection: its `closed` reason says
+ * "The listenTcp setup callback failed: ..." (the original in `cause`), and `onHandlerError` hears
+ * of it with stage `'setup'`. The server keeps accepting.
+ */
+export type ConnectionSetup<R extends MethodTable<R>> = (connection: JsonRpcConnection<R>, socket: net.Socket) => unknown;
 
 export class JsonRpcServer<R extends MethodTable<R> = UntypedMethods> {
   /** The connections open now. */
@@ -75,7 +80,8 @@ export function listenTcp<R extends MethodTable<R> = UntypedMethods, L extends M
   setup: ConnectionSetup<R> | undefined,
   options: ListenOptions<L> = {},
 ): Promise<JsonRpcServer<R>> {
-  const server = net.createServer();
+  // Half-open: a client that ends its side after its last request still gets the answers.
+  const server = net.createServer({ allowHalfOpen: true });
   const wrapper = new JsonRpcServer<R>(server);
   server.on('connection', (socket) => {
     if (options.noDelay !== false && 'setNoDelay' in socket) socket.setNoDelay(true);
@@ -83,13 +89,16 @@ export function listenTcp<R extends MethodTable<R> = UntypedMethods, L extends M
     wrapper.connections.add(connection);
     void connection.closed.then(() => wrapper.connections.delete(connection));
     if (setup === undefined) return;
+    const fail = (err: unknown): void => {
+      reportHandlerError(err, options, { method: '', id: undefined, stage: 'setup' });
+      const reason = new ConnectionClosedError(`The listenTcp setup callback failed: ${describeThrown(err)}`, { cause: err });
+      connection.destroy(reason);
+    };
     try {
-      const returned = setup(connection, socket);
-      if (returned !== undefined) {
-        returned.then(undefined, (err: unknown) => connection.destroy(toError(err, 'The connection setup failed')));
-      }
+      const returned: unknown = setup(connection, socket);
+      if (isThenable(returned)) returned.then(undefined, fail); // reading `then` may throw: inside the try
     } catch (err) {
-      connection.destroy(toError(err, 'The connection setup failed'));
+      fail(err);
     }
   });
   return new Promise<JsonRpcServer<R>>((resolve, reject) => {
@@ -112,8 +121,8 @@ export function connectTcp<R extends MethodTable<R> = UntypedMethods, L extends 
   return new Promise<JsonRpcConnection<R>>((resolve, reject) => {
     const socket =
       'path' in address
-        ? net.createConnection({ path: address.path })
-        : net.createConnection({ host: address.host ?? '127.0.0.1', port: address.port });
+        ? net.createConnection({ path: address.path, allowHalfOpen: true })
+        : net.createConnection({ host: address.host ?? '127.0.0.1', port: address.port, allowHalfOpen: true });
     const onError = (err: Error): void => reject(err);
     socket.once('error', onError);
     socket.once('connect', () => {
@@ -122,8 +131,4 @@ export function connectTcp<R extends MethodTable<R> = UntypedMethods, L extends 
       resolve(connect<R, L>(socket, options));
     });
   });
-}
-
-function toError(err: unknown, fallback: string): Error {
-  return err instanceof Error ? err : new Error(`${fallback}: ${String(err)}`);
 }

@@ -4,7 +4,8 @@
  *
  * Every decoded message is a plain object discriminated by `kind`. A value that breaks the
  * specification is not thrown: it becomes `{ kind: 'invalid' }` carrying the error a server should
- * answer with, so one bad message never takes the messages around it down with it.
+ * answer with, so one bad message never takes the messages around it down with it. A broken
+ * *response* is the exception: it becomes `{ kind: 'invalidResponse' }`, which is never answered.
  */
 import {
   JsonRpcException,
@@ -59,12 +60,32 @@ export interface JsonRpcInvalidMessage {
   readonly error: JsonRpcException;
 }
 
+/**
+ * A message that looks like a response (an object with no `method` member and with a `result` or
+ * `error` member) but breaks the specification: `"jsonrpc"` is not `"2.0"`, the id is missing or
+ * not an id, it has both `result` and `error`, or its error object is malformed.
+ *
+ * It is never answered, whatever is wrong with it: answering a response with an error response
+ * would be a response to the other side in turn, and two such sides would answer each other
+ * forever. A request waiting under `id` should fail with `problem` instead.
+ */
+export interface JsonRpcInvalidResponse {
+  readonly kind: 'invalidResponse';
+  /** The `id` member when it is a valid id value, else null. */
+  readonly id: JsonRpcId;
+  /** What is wrong, human-readable (several faults are joined with "; "). */
+  readonly problem: string;
+  /** The parsed object, as received. */
+  readonly value: unknown;
+}
+
 /** One entry of a batch. */
 export type JsonRpcSingleMessage =
   | JsonRpcRequest
   | JsonRpcNotification
   | JsonRpcResponse
-  | JsonRpcInvalidMessage;
+  | JsonRpcInvalidMessage
+  | JsonRpcInvalidResponse;
 
 /** A non-empty JSON array of messages. An empty array is an invalid message, not a batch. */
 export interface JsonRpcBatch {
@@ -91,6 +112,11 @@ function invalid(id: JsonRpcId, reason: string): JsonRpcInvalidMessage {
 /** Validates one parsed JSON value (not an array) as a request, notification or response. */
 export function validateSingle(value: unknown): JsonRpcSingleMessage {
   if (!isPlainObject(value)) return invalid(null, 'a message must be a JSON object');
+  // Classified by shape before anything else is checked, so that no fault makes a response answerable.
+  const hasMethod = hasOwn.call(value, 'method');
+  if (!hasMethod && (hasOwn.call(value, 'result') || hasOwn.call(value, 'error'))) {
+    return validateResponse(value);
+  }
 
   // The id is read first so that a request with some other fault is still answered under its id.
   const hasId = hasOwn.call(value, 'id');
@@ -101,7 +127,7 @@ export function validateSingle(value: unknown): JsonRpcSingleMessage {
   if (value.jsonrpc !== '2.0') return invalid(answerId, '"jsonrpc" must be exactly "2.0"');
   if (hasId && !idIsValid) return invalid(null, '"id" must be a string, a number or null');
 
-  if (hasOwn.call(value, 'method')) {
+  if (hasMethod) {
     const method = value.method;
     if (typeof method !== 'string') return invalid(answerId, '"method" must be a string');
     let params: JsonRpcParams | undefined;
@@ -118,23 +144,36 @@ export function validateSingle(value: unknown): JsonRpcSingleMessage {
       : { kind: 'request', id: answerId, method, params };
   }
 
+  return invalid(answerId, 'a message needs a "method" (request) or a "result" or "error" (response)');
+}
+
+/** An object with no `method` and a `result` or `error`: a response, or an invalid one. */
+function validateResponse(value: Record<string, unknown>): JsonRpcResponse | JsonRpcInvalidResponse {
+  const hasId = hasOwn.call(value, 'id');
+  const id = value.id;
+  const idIsValid = hasId && isJsonRpcId(id);
   const hasResult = hasOwn.call(value, 'result');
   const hasError = hasOwn.call(value, 'error');
-  if (hasResult || hasError) {
-    if (!hasId) return invalid(null, 'a response must have an "id"');
-    if (hasResult && hasError) return invalid(answerId, 'a response has "result" or "error", never both');
-    if (hasResult) return { kind: 'response', id: answerId, isSuccess: true, result: value.result };
-    const error = value.error;
-    if (!isPlainObject(error) || !Number.isInteger(error.code) || typeof error.message !== 'string') {
-      return invalid(answerId, '"error" must be an object with an integer "code" and a string "message"');
-    }
-    const wireError: JsonRpcErrorObject = hasOwn.call(error, 'data')
-      ? { code: error.code as number, message: error.message, data: error.data }
-      : { code: error.code as number, message: error.message };
-    return { kind: 'response', id: answerId, isSuccess: false, error: wireError };
+  const error = value.error;
+  const errorIsValid =
+    !hasError || (isPlainObject(error) && Number.isInteger(error.code) && typeof error.message === 'string');
+  if (value.jsonrpc === '2.0' && idIsValid && !(hasResult && hasError) && errorIsValid) {
+    const responseId = id as JsonRpcId;
+    if (hasResult) return { kind: 'response', id: responseId, isSuccess: true, result: value.result };
+    const wire = error as Record<string, unknown>;
+    const wireError: JsonRpcErrorObject = hasOwn.call(wire, 'data')
+      ? { code: wire.code as number, message: wire.message as string, data: wire.data }
+      : { code: wire.code as number, message: wire.message as string };
+    return { kind: 'response', id: responseId, isSuccess: false, error: wireError };
   }
-
-  return invalid(answerId, 'a message needs a "method" (request) or a "result" or "error" (response)');
+  // Every fault is named: a peer speaking JSON-RPC 1.0 has several, and fixing one should not reveal the next.
+  const problems: string[] = [];
+  if (value.jsonrpc !== '2.0') problems.push('"jsonrpc" must be exactly "2.0"');
+  if (!hasId) problems.push('a response must have an "id"');
+  else if (!idIsValid) problems.push('"id" must be a string, a number or null');
+  if (hasResult && hasError) problems.push('a response has "result" or "error", never both');
+  if (!errorIsValid) problems.push('"error" must be an object with an integer "code" and a string "message"');
+  return { kind: 'invalidResponse', id: idIsValid ? (id as JsonRpcId) : null, problem: problems.join('; '), value };
 }
 
 /** Validates a parsed JSON value: an object, or a batch array. */
@@ -226,7 +265,10 @@ function toWireError(error: JsonRpcErrorObject): JsonRpcErrorObject {
     : { code: error.code, message: error.message, data: error.data };
 }
 
-/** The wire object of one message (an `'invalid'` message is written as the error response it earns). */
+/**
+ * The wire object of one message (an `'invalid'` message is written as the error response it earns,
+ * an `'invalidResponse'` as the object received).
+ */
 export function toWireObject(message: JsonRpcMessage): unknown {
   switch (message.kind) {
     case 'request':
@@ -243,6 +285,8 @@ export function toWireObject(message: JsonRpcMessage): unknown {
         : { jsonrpc: '2.0', id: message.id, error: toWireError(message.error) };
     case 'invalid':
       return { jsonrpc: '2.0', id: message.id, error: message.error.toJSON() };
+    case 'invalidResponse':
+      return message.value; // relayed as received: there is no valid form of it to write
     case 'batch':
       return message.messages.map(toWireObject);
   }

@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fc from 'fast-check';
 import { JsonRpcException, JsonRpcInvalidParamsError } from '../../src/parser/errors.js';
 import { parseMessage, type JsonRpcBatch } from '../../src/parser/messages.js';
 import {
@@ -12,6 +11,8 @@ import {
   type DispatchContext,
   type HandlerErrorInfo,
 } from '../../src/dispatch/index.js';
+import fc from 'fast-check';
+import { responseLike } from '../parser/response-like.js';
 import { assertSameResponses, deferred, parse, tick } from './helpers.js';
 import { delivery, handlerDelivering, hostileValue, HOSTILE_VALUES } from '../hostile.js';
 
@@ -63,6 +64,36 @@ test('incoming responses are ignored, alone or in a batch', async () => {
   assertSameResponses(parse(await handle(`[{"jsonrpc":"2.0","id":1,"result":5},${request('m', 2)}]`, d)), [
     { jsonrpc: '2.0', id: 2, result: 1 },
   ]);
+});
+
+test('a malformed response is never answered, alone or in a batch (string code, both members, "1.0", no id)', async () => {
+  let runs = 0;
+  const d = new Dispatcher({ m: () => ++runs });
+  for (const text of [
+    '{"jsonrpc":"2.0","id":1,"error":{"code":"-32000","message":"x"}}',
+    '{"jsonrpc":"2.0","id":1,"result":1,"error":null}',
+    '{"jsonrpc":"1.0","id":1,"result":1}',
+    '{"id":7,"error":null,"result":3}',
+    '{"jsonrpc":"2.0","result":1}',
+    '[{"id":7,"error":null,"result":3},{"jsonrpc":"2.0","id":1,"error":{"code":1.5,"message":"x"}}]',
+  ]) {
+    assert.equal(await handle(text, d), null, text);
+  }
+  // The requests of the same batch are still answered.
+  assertSameResponses(parse(await handle(`[{"id":7,"error":null,"result":3},${request('m', 2)}]`, d)), [
+    { jsonrpc: '2.0', id: 2, result: 1 },
+  ]);
+});
+
+test('property: handle() answers no response-like object, valid or not, alone or in a batch', async () => {
+  const d = new Dispatcher({ m: () => 1 });
+  await fc.assert(
+    fc.asyncProperty(fc.array(responseLike, { minLength: 1, maxLength: 4 }), async (values) => {
+      assert.equal(await handle(JSON.stringify(values[0]), d), null);
+      assert.equal(await handle(JSON.stringify(values), d), null);
+    }),
+    { numRuns: 300 },
+  );
 });
 
 test('a handler returning undefined sends "result": null', async () => {

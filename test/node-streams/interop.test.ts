@@ -21,14 +21,16 @@ import {
 
 import { Dispatcher } from '../../src/dispatch/index.js';
 import { JsonRpcApplicationError } from '../../src/parser/errors.js';
+import { JsonRpcInvalidResponseError } from '../../src/parser/invalid-response.js';
 import {
+  connect,
   connectTcp,
   listenTcp,
   RequestAbortedError,
   spawnConnection,
   type ConnectionContext,
 } from '../../src/node-streams/index.js';
-import { waitFor } from './helpers.js';
+import { delay, waitFor } from './helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ourStdioServer = path.join(here, '../fixtures/stdio-server.js');
@@ -209,6 +211,36 @@ describe('jayson (TCP)', () => {
       await assert.rejects(client.request('missing'), (err: unknown) => (err as { code?: number }).code === -32601);
       await client.notify('note', ['hello']);
       await waitFor(() => notes.length === 1, 2000, 'the notification');
+    } finally {
+      await client.close();
+      await new Promise((resolve) => tcp.close(resolve));
+    }
+  });
+
+  it("our client against jayson's JSON-RPC 1.0 server: a prompt JsonRpcInvalidResponseError, and no answer loop on the wire", async () => {
+    const jaysonServer = new jayson.Server(
+      { add: (args: [number, number], callback: (error: unknown, result?: number) => void) => callback(null, args[0] + args[1]) },
+      { version: 1 },
+    );
+    let received = 0; // messages jayson read from us
+    jaysonServer.on('request', () => void received++);
+    const tcp = jaysonServer.tcp();
+    await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
+    const { port } = tcp.address() as net.AddressInfo;
+    const socket = net.createConnection({ host: '127.0.0.1', port });
+    await new Promise((resolve) => socket.once('connect', resolve));
+    let answers = 0; // messages jayson wrote to us
+    socket.on('data', (chunk: Buffer) => (answers += chunk.toString('utf8').split('\n').length - 1));
+    const client = connect(socket, { framing: 'newline' });
+    try {
+      const started = Date.now();
+      const err = await client.request('add', [1, 2], { timeoutMs: 10_000 }).catch((e: unknown) => e);
+      assert.ok(err instanceof JsonRpcInvalidResponseError, String(err));
+      assert.ok(Date.now() - started < 5000, 'rejected at once, not by the timeout');
+      assert.deepEqual(err.response, { id: 1, error: null, result: 3 });
+      await delay(200); // a loop would run thousands of round trips meanwhile
+      assert.equal(received, 1, 'jayson read our one request and nothing else');
+      assert.equal(answers, 1, 'jayson wrote its one answer');
     } finally {
       await client.close();
       await new Promise((resolve) => tcp.close(resolve));

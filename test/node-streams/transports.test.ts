@@ -17,6 +17,7 @@ import {
   type ConnectionContext,
   type JsonRpcConnection,
 } from '../../src/node-streams/index.js';
+import type { HandlerErrorInfo } from '../../src/dispatch/index.js';
 import { waitFor } from './helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -74,6 +75,70 @@ describe('TCP and Unix sockets', () => {
     const client = await connectTcp(server.address);
     const reason = await client.closed;
     assert.match(reason.message, /remote side closed|lost/);
+    await server.close();
+  });
+
+  it('a setup may return anything: a non-promise (the connection from on()), a number, a promise; the connection is served', async () => {
+    const returns: Array<(c: JsonRpcConnection) => unknown> = [
+      (c) => c.on('invalidMessage', () => undefined), // an expression arrow: on() returns the connection
+      () => 42,
+      () => ({ then: 5 }), // a `then` that is not a function: not a thenable
+      async () => undefined,
+      () => new Promise((resolve) => setTimeout(resolve, 5)),
+    ];
+    for (const setup of returns) {
+      const server = await listenTcp({ host: '127.0.0.1', port: 0 }, setup, { dispatcher: methods() });
+      const client = await connectTcp<Methods>(server.address);
+      assert.equal(await client.request('add', [1, 2]), 3, String(setup));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.equal(await client.request('add', [2, 2]), 4, String(setup));
+      await client.close();
+      await server.close();
+    }
+  });
+
+  it('a setup that throws, rejects or has a throwing `then` closes that one connection, saying why; the server keeps accepting', async () => {
+    const failures: Array<[(c: JsonRpcConnection) => unknown, RegExp]> = [
+      [() => { throw new Error('not welcome'); }, /not welcome/],
+      [async () => { throw new Error('rejected'); }, /rejected/],
+      [() => Promise.reject('a string'), /a string/],
+      [() => ({ get then() { throw new Error('then getter'); } }), /then getter/],
+      [() => ({ then() { throw new Error('then call'); } }), /then call/],
+    ];
+    for (const [setup, why] of failures) {
+      const reported: Array<[unknown, HandlerErrorInfo]> = [];
+      let accepted = 0;
+      const server = await listenTcp(
+        { host: '127.0.0.1', port: 0 },
+        (connection) => (++accepted === 1 ? setup(connection) : undefined),
+        { dispatcher: methods(), onHandlerError: (err, info) => void reported.push([err, info]) },
+      );
+      const refused = await connectTcp<Methods>(server.address);
+      await refused.closed;
+      // The server's side of it was closed with the reason; the hook heard it as stage 'setup'.
+      await waitFor(() => reported.length === 1, 2000, 'the report');
+      assert.equal(reported[0]![1].stage, 'setup');
+      // The next client is served.
+      const next = await connectTcp<Methods>(server.address);
+      assert.equal(await next.request('add', [1, 1]), 2);
+      await next.close();
+      await server.close();
+      assert.match(String((reported[0]![0] as Error)?.message ?? reported[0]![0]), why);
+    }
+  });
+
+  it("the server side's close reason names the failed setup and keeps the original as cause", async () => {
+    const original = new Error('no database');
+    let reason: ConnectionClosedError | undefined;
+    const server = await listenTcp({ host: '127.0.0.1', port: 0 }, (connection) => {
+      void connection.closed.then((why) => (reason = why));
+      return Promise.reject(original);
+    });
+    const client = await connectTcp(server.address);
+    await client.closed;
+    await waitFor(() => reason !== undefined, 2000, 'the close reason');
+    assert.match(reason!.message, /listenTcp setup callback failed: no database/);
+    assert.equal(reason!.cause, original);
     await server.close();
   });
 

@@ -12,6 +12,7 @@ import {
   type JsonRpcMessage,
   type JsonRpcSingleMessage,
 } from '../../src/parser/messages.js';
+import { isValidResponse, responseLike } from './response-like.js';
 
 function invalidReason(message: JsonRpcMessage): { code: number; id: unknown } {
   assert.equal(message.kind, 'invalid');
@@ -51,12 +52,8 @@ test('the spec rules most often broken each give -32600, with the id when it can
     ['{"jsonrpc":"2.0","id":4,"method":"m","params":"x"}', 4],
     ['{"jsonrpc":"2.0","id":4,"method":"m","params":null}', 4],
     ['{"jsonrpc":"2.0","method":"m","params":false}', null],
-    ['{"jsonrpc":"2.0","id":5,"result":1,"error":{"code":1,"message":"m"}}', 5],
-    ['{"jsonrpc":"2.0","id":5,"error":{"code":1.5,"message":"m"}}', 5],
-    ['{"jsonrpc":"2.0","id":5,"error":{"code":1}}', 5],
-    ['{"jsonrpc":"2.0","id":5,"error":"bad"}', 5],
-    ['{"jsonrpc":"2.0","result":1}', null],
     ['{"jsonrpc":"2.0","id":6}', 6],
+    ['{"jsonrpc":"2.0","id":6,"method":5,"result":1}', 6], // has a method: a request, however odd
     ['1', null],
     ['"x"', null],
     ['null', null],
@@ -67,6 +64,40 @@ test('the spec rules most often broken each give -32600, with the id when it can
     assert.deepEqual(invalidReason(got), { code: -32600, id }, text);
     assert.ok(got.kind === 'invalid' && got.error instanceof JsonRpcInvalidRequestError);
   }
+});
+
+test('a malformed response is an invalidResponse (never an answerable invalid message), with what is wrong', () => {
+  const cases: Array<[string, unknown, RegExp]> = [
+    ['{"jsonrpc":"2.0","id":5,"result":1,"error":{"code":1,"message":"m"}}', 5, /never both/],
+    ['{"jsonrpc":"2.0","id":5,"result":1,"error":null}', 5, /never both/],
+    ['{"jsonrpc":"2.0","id":5,"error":{"code":"-32000","message":"m"}}', 5, /integer "code"/],
+    ['{"jsonrpc":"2.0","id":5,"error":{"code":1.5,"message":"m"}}', 5, /integer "code"/],
+    ['{"jsonrpc":"2.0","id":5,"error":{"code":1}}', 5, /string "message"/],
+    ['{"jsonrpc":"2.0","id":5,"error":"bad"}', 5, /"error" must be an object/],
+    ['{"jsonrpc":"1.0","id":"a","result":1}', 'a', /"jsonrpc" must be exactly "2.0"/],
+    ['{"jsonrpc":"2.0","result":1}', null, /must have an "id"/],
+    ['{"jsonrpc":"2.0","id":{"x":1},"result":1}', null, /"id" must be/],
+    ['{"jsonrpc":"2.0","id":true,"error":{"code":1,"message":"m"}}', null, /"id" must be/],
+  ];
+  for (const [text, id, problem] of cases) {
+    const got = parseMessage(text);
+    assert.equal(got.kind, 'invalidResponse', text);
+    if (got.kind !== 'invalidResponse') continue;
+    assert.equal(got.id, id, text);
+    assert.match(got.problem, problem, text);
+    assert.deepEqual(got.value, JSON.parse(text));
+  }
+  // A JSON-RPC 1.0 answer breaks two rules: both are named.
+  const jayson = parseMessage('{"id":7,"error":null,"result":3}');
+  assert.ok(jayson.kind === 'invalidResponse');
+  assert.equal(jayson.id, 7);
+  assert.match(jayson.problem, /"jsonrpc" must be exactly "2.0"; a response has "result" or "error", never both/);
+  // Inside a batch too, in place.
+  const batch = parseMessage('[{"jsonrpc":"2.0","id":1,"result":1},{"id":2,"result":2},{"jsonrpc":"2.0","method":"n"}]');
+  assert.ok(batch.kind === 'batch');
+  assert.deepEqual(batch.messages.map((m) => m.kind), ['response', 'invalidResponse', 'notification']);
+  // Encoding relays it as received.
+  assert.equal(encodeMessage(jayson), '{"id":7,"error":null,"result":3}');
 });
 
 test('malformed JSON is one -32700 with id null', () => {
@@ -155,5 +186,27 @@ test('property: any valid message survives encode -> parse unchanged', () => {
       assert.deepEqual(parseMessage(encodeMessage(m)), m);
     }),
     { numRuns: 500 },
+  );
+});
+
+// ---- property: anything that looks like a response is a response or an invalid response --------
+
+test('property: a response-like object parses as a response when valid, else as an invalidResponse with its id', () => {
+  fc.assert(
+    fc.property(responseLike, (value) => {
+      const got = parseMessage(JSON.stringify(value));
+      assert.equal(got.kind, isValidResponse(value) ? 'response' : 'invalidResponse');
+      if (got.kind === 'invalidResponse') {
+        const id = value.id;
+        const expectedId = typeof id === 'string' || typeof id === 'number' || id === null ? id : null;
+        assert.equal(got.id, expectedId);
+        assert.ok(got.problem.length > 0);
+        assert.deepEqual(got.value, value);
+      }
+      const inBatch = parseMessage(JSON.stringify([value, value]));
+      assert.ok(inBatch.kind === 'batch');
+      assert.deepEqual(inBatch.messages.map((m) => m.kind), [got.kind, got.kind]);
+    }),
+    { numRuns: 1000 },
   );
 });
