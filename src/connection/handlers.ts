@@ -15,7 +15,7 @@
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import { toJsonRpcException, type ErrorPolicy } from '../dispatch/error-policy.js';
 import type { UntypedMethods } from '../dispatch/types.js';
-import { JsonRpcException, JsonRpcMethodNotFoundError } from '../parser/errors.js';
+import { JsonRpcMethodNotFoundError } from '../parser/errors.js';
 import type { JsonRpcId, JsonRpcRequest } from '../parser/messages.js';
 import type { ProtocolEngine } from '../protocol/engine.js';
 import type { IncomingNotification, IncomingRequest } from '../protocol/events.js';
@@ -98,16 +98,21 @@ export class HandlerRunner {
       this.succeeded(work, outcome);
       return;
     }
-    Promise.resolve(outcome as PromiseLike<unknown>).then(
-      (result) => {
-        this.succeeded(work, result);
-        this.host.workDone();
-      },
-      (err: unknown) => {
-        this.failed(work, err);
-        this.host.workDone();
-      },
-    );
+    try {
+      Promise.resolve(outcome as PromiseLike<unknown>).then(
+        (result) => {
+          this.succeeded(work, result);
+          this.host.workDone();
+        },
+        (err: unknown) => {
+          this.failed(work, err);
+          this.host.workDone();
+        },
+      );
+    } catch (err) {
+      // Both read a promise's `constructor`, which a getter may make throw; then nothing subscribed.
+      this.failed(work, err);
+    }
   }
 
   /** The conventions' cancel (or `cancelIncoming`) for a running request: abort its signal. */
@@ -168,8 +173,9 @@ export class HandlerRunner {
       this.answered(work, engine.respondError(work, toJsonRpcException(error, this.policy, info)));
       return;
     }
-    // Nobody can be answered; the policy still hears about a fault (onHandlerError).
-    if (!(error instanceof JsonRpcException)) toJsonRpcException(error, this.policy, info);
+    // Nobody can be answered; the policy still hears about a fault (toJsonRpcException reports
+    // anything but a JsonRpcException to onHandlerError, and never throws).
+    toJsonRpcException(error, this.policy, info);
     this.answered(work, engine.respond(work));
   }
 

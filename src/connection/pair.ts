@@ -14,7 +14,7 @@
  */
 import type { MethodTable, UntypedMethods } from '../dispatch/types.js';
 import { createConnection, type JsonRpcConnection } from './connection.js';
-import type { ByteStreamTransport, TransportEvents } from './transport.js';
+import type { ByteStreamTransport, MessageChannelTransport, TransportEvents } from './transport.js';
 import type { ConnectionOptions } from './types.js';
 
 /** What each direction of a pair holds before its writer must wait. */
@@ -22,9 +22,9 @@ export const DEFAULT_PAIR_HIGH_WATER_MARK = 64 * 1024;
 
 const encoder = new TextEncoder();
 
-/** One direction: bytes written at one end, delivered at the other. */
+/** One direction: chunks (or messages) written at one end, delivered at the other. */
 class MemoryPipe {
-  private chunks: Uint8Array[] = [];
+  private chunks: (Uint8Array | string)[] = [];
   private bytes = 0;
   private ended = false;
   private scheduled = false;
@@ -35,10 +35,10 @@ class MemoryPipe {
 
   constructor(readonly highWaterMark: number) {}
 
-  write(chunk: Uint8Array): boolean {
+  write(chunk: Uint8Array | string): boolean {
     if (this.ended) return true; // the reader is gone: like a socket's late writes, dropped
     this.chunks.push(chunk);
-    this.bytes += chunk.byteLength;
+    this.bytes += sizeOf(chunk);
     this.schedule();
     if (this.bytes < this.highWaterMark) return true;
     this.writerWaits = true;
@@ -71,7 +71,7 @@ class MemoryPipe {
     if (reader === undefined) return;
     while (this.chunks.length > 0 && !reader.paused) {
       const chunk = this.chunks.shift()!;
-      this.bytes -= chunk.byteLength;
+      this.bytes -= sizeOf(chunk);
       reader.events?.data(chunk);
     }
     if (this.writerWaits && this.bytes < this.highWaterMark) {
@@ -85,15 +85,19 @@ class MemoryPipe {
   };
 }
 
-/** One end of a pair, as its connection sees it. */
-class MemoryEnd implements ByteStreamTransport {
-  readonly kind = 'bytes';
+/** A message's size as a channel's buffer counts it (a string's length). */
+function sizeOf(chunk: Uint8Array | string): number {
+  return typeof chunk === 'string' ? chunk.length : chunk.byteLength;
+}
+
+/** One end of a pair, as its connection sees it (the two kinds below add the way to write). */
+abstract class MemoryEnd {
   events: TransportEvents | undefined;
   paused = false;
 
   constructor(
     private readonly incoming: MemoryPipe,
-    private readonly outgoing: MemoryPipe,
+    protected readonly outgoing: MemoryPipe,
   ) {
     incoming.reader = this;
     outgoing.writer = this;
@@ -101,10 +105,6 @@ class MemoryEnd implements ByteStreamTransport {
 
   start(events: TransportEvents): void {
     this.events = events;
-  }
-
-  write(chunk: string | Uint8Array): boolean {
-    return this.outgoing.write(typeof chunk === 'string' ? encoder.encode(chunk) : chunk);
   }
 
   pause(): void {
@@ -136,14 +136,42 @@ class MemoryEnd implements ByteStreamTransport {
   }
 }
 
-/** Two byte-stream transports wired to each other (see `createConnectionPair`). */
-export function createTransportPair(highWaterMark = DEFAULT_PAIR_HIGH_WATER_MARK): [MemoryEnd, MemoryEnd] {
+/** A byte-stream end: text is written as its UTF-8 bytes; chunks arrive as written. */
+export class MemoryByteStream extends MemoryEnd implements ByteStreamTransport {
+  readonly kind = 'bytes';
+
+  write(chunk: string | Uint8Array): boolean {
+    return this.outgoing.write(typeof chunk === 'string' ? encoder.encode(chunk) : chunk);
+  }
+}
+
+/** A message-channel end (as a MessagePort or WebSocket would be): one JSON text per message. */
+export class MemoryMessageChannel extends MemoryEnd implements MessageChannelTransport {
+  readonly kind = 'messages';
+
+  send(json: string): boolean {
+    return this.outgoing.write(json);
+  }
+}
+
+/**
+ * Two transports wired to each other (see `createConnectionPair`): byte streams, or message
+ * channels with `kind: 'messages'`. Each direction holds `highWaterMark` bytes (characters of
+ * messages) before its writer must wait.
+ */
+export function createTransportPair(highWaterMark?: number): [MemoryByteStream, MemoryByteStream];
+export function createTransportPair(highWaterMark: number | undefined, kind: 'messages'): [MemoryMessageChannel, MemoryMessageChannel];
+export function createTransportPair(
+  highWaterMark = DEFAULT_PAIR_HIGH_WATER_MARK,
+  kind: 'bytes' | 'messages' = 'bytes',
+): [MemoryByteStream, MemoryByteStream] | [MemoryMessageChannel, MemoryMessageChannel] {
   if (!(Number.isInteger(highWaterMark) && highWaterMark >= 1)) {
     throw new RangeError(`highWaterMark must be a positive integer, got ${String(highWaterMark)}`);
   }
   const ab = new MemoryPipe(highWaterMark);
   const ba = new MemoryPipe(highWaterMark);
-  return [new MemoryEnd(ba, ab), new MemoryEnd(ab, ba)];
+  if (kind === 'messages') return [new MemoryMessageChannel(ba, ab), new MemoryMessageChannel(ab, ba)];
+  return [new MemoryByteStream(ba, ab), new MemoryByteStream(ab, ba)];
 }
 
 /**
@@ -158,4 +186,3 @@ export function createConnectionPair<
   return [createConnection<B, A>(a, optionsA), createConnection<A, B>(b, optionsB)];
 }
 
-export type { MemoryEnd };

@@ -97,15 +97,18 @@ export interface BatchEntry {
   notification?: boolean;
 }
 
-/** `params` and options of `request()` for method `K` of the remote table `R`. */
-export type RequestArgs<R, K extends keyof R> =
+/** `params` and options `O` of a call of method `K` of the remote table `R`. */
+export type CallArgs<R, K extends keyof R, O> =
   IsUntyped<R> extends true
-    ? [params?: JsonRpcParams, options?: RequestOptions]
+    ? [params?: JsonRpcParams, options?: O]
     : readonly [] extends MethodParams<R, K>
-      ? [params?: MethodParams<R, K>, options?: RequestOptions]
+      ? [params?: MethodParams<R, K>, options?: O]
       : undefined extends MethodParams<R, K>
-        ? [params?: MethodParams<R, K>, options?: RequestOptions]
-        : [params: MethodParams<R, K>, options?: RequestOptions];
+        ? [params?: MethodParams<R, K>, options?: O]
+        : [params: MethodParams<R, K>, options?: O];
+
+/** `params` and options of `request()` for method `K` of the remote table `R`. */
+export type RequestArgs<R, K extends keyof R> = CallArgs<R, K, RequestOptions>;
 
 /** `params` of `notify()` for method `K` of the remote table `R`. */
 export type NotifyArgs<R, K extends keyof R> =
@@ -120,19 +123,36 @@ export type NotifyArgs<R, K extends keyof R> =
 /** What `request()` resolves with: the declared result, or `unknown` on an untyped connection. */
 export type RequestResult<R, K extends keyof R> = IsUntyped<R> extends true ? unknown : MethodResult<R, K>;
 
-/** The events of a connection. Every listener may throw or reject: reported, the others still run. */
+/** The events of a connection and their listeners. */
 export interface ConnectionEvents {
-  /** The connection is closed (once); `reason` says why (its `cause` holds a transport error). */
+  // Every listener may throw or return a rejected promise: the failure goes to `onHandlerError`
+  // (stage 'listener', `event` naming the event) and the other listeners still run.
+
+  /** The connection is closed (once); `reason` says why (its `cause` holds a stream error). */
   close: (reason: ConnectionClosedError) => void;
-  /** The transport failed (the connection closes too). Never thrown when nobody listens. */
+  /** A stream failed (the connection closes too). Never thrown when nobody listens. */
   error: (error: Error) => void;
-  /** A response no request waits for (late after a timeout, or bogus), valid or not. Never answered. */
+  /**
+   * A response whose id matches no waiting request (late after a timeout, or bogus), valid or not:
+   * an invalid one (`kind: 'invalidResponse'`, with its `problem`) that does match a waiting request
+   * rejects it with `JsonRpcInvalidResponseError` instead. Responses are never answered.
+   */
   unknownResponse: (response: JsonRpcResponse | JsonRpcInvalidResponse) => void;
   /** A notification dropped because the inbound queue was full (see `maxQueuedMessages`). */
   droppedNotification: (notification: JsonRpcNotification) => void;
-  /** A request was handled but its answer could not be sent (the output was closed). */
+  /**
+   * A request was handled but its answer could not be sent: the stream can no longer be written
+   * (the remote side went away after sending it, or a socket that is not half-open was ended by
+   * the runtime when the remote side ended its own).
+   */
   droppedResponse: (request: JsonRpcRequest) => void;
-  /** Input that is not a valid message (answered unless it is garbage: see framing-errors.ts). */
+  /**
+   * An incoming message that could not be accepted: malformed JSON, an invalid request, or bytes the
+   * framer rejected (`error.data.problem`: `'garbage'`, `'oversized'`, `'invalid-utf8'`, ... see
+   * framing-errors.ts). Garbage means the remote side writes something else to the stream (another
+   * framing, stray logging): it is reported here but never answered, so two sides speaking different
+   * framings cannot keep answering each other's errors. Everything else is answered too.
+   */
   invalidMessage: (message: JsonRpcInvalidMessage) => void;
 }
 

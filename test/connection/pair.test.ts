@@ -17,6 +17,16 @@ describeConnection('in-memory pair', async (optionsA?: ConnectionOptions, option
   };
 });
 
+describeConnection('in-memory message channel', async (optionsA?: ConnectionOptions, optionsB?: ConnectionOptions) => {
+  const [ta, tb] = createTransportPair(undefined, 'messages');
+  return {
+    a: createConnection(ta, optionsA),
+    b: createConnection(tb, optionsB),
+    endOutputOfA: () => ta.endOutput(),
+    cleanup: () => {},
+  };
+});
+
 describe('createConnectionPair', () => {
   it('wires two connections with real framing (content-length on both ends)', async () => {
     const [a, b] = createConnectionPair({ framing: 'content-length' }, { framing: 'content-length', dispatcher: methods({ hi: () => 'héllo ✓' }) });
