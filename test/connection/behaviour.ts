@@ -126,11 +126,12 @@ export function describeConnection(name: string, makePair: PairFactory): void {
 
     it('aborts by signal (RequestAbortedError, cause = reason); an aborted signal sends nothing', () => {
       let calls = 0;
-      const b = methods({ hang: (_p, ctx) => { calls++; return aborted(ctx.signal); } });
+      const started = deferred<void>();
+      const b = methods({ hang: (_p, ctx) => { calls++; started.resolve(); return aborted(ctx.signal); } });
       return withPair({ conventions: 'lsp' }, { conventions: 'lsp', dispatcher: b }, async ({ a }) => {
         const controller = new AbortController();
         const call = a.request('hang', undefined, { signal: controller.signal });
-        await delay(20);
+        await started.promise;
         controller.abort('enough');
         const error = await call.then(() => undefined, (err: unknown) => err);
         assert.ok(error instanceof RequestAbortedError);
@@ -188,8 +189,9 @@ export function describeConnection(name: string, makePair: PairFactory): void {
     it('progress restarts the timeout (resetTimeoutOnProgress), within maxTotalTimeoutMs', () => {
       const b = methods({
         slow: async (_p, ctx) => {
-          for (let i = 0; i < 8; i++) {
-            await delay(25);
+          // 12 x 40 ms: longer than timeoutMs (300), which only progress keeps from firing.
+          for (let i = 0; i < 12; i++) {
+            await delay(40);
             await ctx.progress({ progress: i });
           }
           return 'done';
@@ -197,11 +199,11 @@ export function describeConnection(name: string, makePair: PairFactory): void {
       });
       return withPair({ conventions: 'mcp' }, { conventions: 'mcp', dispatcher: b }, async ({ a }) => {
         const onProgress = (): void => {};
-        assert.equal(await a.request('slow', undefined, { timeoutMs: 150, resetTimeoutOnProgress: true, onProgress }), 'done');
-        const capped = a.request('slow', undefined, { timeoutMs: 150, resetTimeoutOnProgress: true, maxTotalTimeoutMs: 90, onProgress });
+        assert.equal(await a.request('slow', undefined, { timeoutMs: 300, resetTimeoutOnProgress: true, onProgress }), 'done');
+        const capped = a.request('slow', undefined, { timeoutMs: 300, resetTimeoutOnProgress: true, maxTotalTimeoutMs: 200, onProgress });
         const error = await capped.then(() => undefined, (err: unknown) => err);
         assert.ok(error instanceof RequestTimeoutError);
-        assert.equal(error.timeoutMs, 90);
+        assert.equal(error.timeoutMs, 200);
       });
     });
 
@@ -285,10 +287,18 @@ export function describeConnection(name: string, makePair: PairFactory): void {
     });
 
     it('half-close: the end of input is not the end of work; every received request is answered', () => {
-      const b = methods({ slow: async ({ n }: { n: number }) => { await delay(20); return n; } });
+      let arrived = 0;
+      const allArrived = deferred<void>();
+      const b = methods({
+        slow: async ({ n }: { n: number }) => {
+          if (++arrived === 3) allArrived.resolve();
+          await delay(30);
+          return n;
+        },
+      });
       return withPair(undefined, { dispatcher: b }, async ({ a, b: server, endOutputOfA }) => {
         const calls = [1, 2, 3].map((n) => a.request('slow', { n }));
-        await delay(5);
+        await allArrived.promise; // all three running on B when its input ends
         endOutputOfA();
         assert.deepEqual(await Promise.all(calls), [1, 2, 3]);
         assert.match((await server.closed).message, /remote side closed/);
