@@ -37,6 +37,25 @@ export interface FramerOptions {
    * is ~5x faster on 2 KB messages).
    */
   utf8Length?: (text: string) => number;
+  /**
+   * UTF-8 decoding for incoming bytes. Default: `TextDecoder` (pure, see utf8.ts); a host with
+   * faster native primitives should pass them (the Node layer passes `nodeUtf8Decoding`, built on
+   * `Buffer#latin1Slice` and `buffer.transcode`). Both must give the same strings and reject the
+   * same bytes.
+   */
+  utf8Decoding?: Utf8Decoding;
+}
+
+/**
+ * Fatal UTF-8 decoding as a framer needs it. Each function must return exactly what
+ * `new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes)` returns (a
+ * byte-order mark kept as U+FEFF), or null where that throws.
+ */
+export interface Utf8Decoding {
+  /** The text of `bytes`, or null if they are not valid UTF-8. */
+  decode(bytes: Uint8Array): string | null;
+  /** The text of `bytes` if they are all ASCII, else null (then nothing is said of their validity). */
+  decodeAscii(bytes: Uint8Array): string | null;
 }
 
 export interface Framer {
