@@ -26,7 +26,7 @@
  * as `{ kind: 'invalidResponse' }`: never answer it; fail the request waiting under its `id`.
  */
 import { createFramer } from './framing/index.js';
-import { DEFAULT_MAX_MESSAGE_BYTES, type Framer, type FramingName } from './framing/types.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, type Framer, type FramingName, type Utf8Decoding } from './framing/types.js';
 import type { JsonRpcErrorObject, JsonRpcException } from './parser/errors.js';
 import {
   encodeError,
@@ -50,6 +50,11 @@ export interface JsonRpcPeerOptions {
    * function; a host with a native one (Node's `Buffer.byteLength`) should pass it.
    */
   utf8Length?: (text: string) => number;
+  /**
+   * UTF-8 decoding of incoming bytes. Default: `TextDecoder`; a host with faster natives should
+   * pass them (the Node layer passes ones built on `Buffer`). See `FramerOptions.utf8Decoding`.
+   */
+  utf8Decoding?: Utf8Decoding;
   /**
    * Keep the set of unanswered request ids (`pendingCount`, `isPending`). Default true. A host that
    * tracks its requests itself (the node-streams connection) passes false and saves a set insert
@@ -79,7 +84,11 @@ export class JsonRpcPeer {
   constructor(options: JsonRpcPeerOptions = {}) {
     this.framing = options.framing ?? 'newline';
     this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-    this.framer = createFramer(this.framing, { maxMessageBytes: this.maxMessageBytes, utf8Length: options.utf8Length });
+    this.framer = createFramer(this.framing, {
+      maxMessageBytes: this.maxMessageBytes,
+      utf8Length: options.utf8Length,
+      utf8Decoding: options.utf8Decoding,
+    });
     this.trackPending = options.trackPending !== false;
   }
 

@@ -91,7 +91,7 @@ export class ContentLengthFramer implements Framer {
   private readonly maxMessageBytes: number;
   private readonly encoder = new TextEncoder();
   private readonly utf8Length: (text: string) => number;
-  private readonly batch = new FrameBatch('content-length');
+  private readonly batch: FrameBatch;
   private state = State.Header;
 
   // The header block being read (only when it did not match the fast path).
@@ -121,6 +121,7 @@ export class ContentLengthFramer implements Framer {
 
   constructor(options?: FramerOptions) {
     this.maxMessageBytes = resolveMaxMessageBytes(options);
+    this.batch = new FrameBatch(this.name, options?.utf8Decoding);
     this.utf8Length = options?.utf8Length ?? utf8ByteLength;
   }
 

@@ -67,7 +67,7 @@ export class JsonStreamFramer implements Framer {
   readonly name = 'json-stream' as const;
   private readonly maxMessageBytes: number;
   private readonly encoder = new TextEncoder();
-  private readonly batch = new FrameBatch('json-stream');
+  private readonly batch: FrameBatch;
 
   /** Nesting depth of the value being scanned; 0 between values. */
   private depth = 0;
@@ -89,6 +89,7 @@ export class JsonStreamFramer implements Framer {
 
   constructor(options?: FramerOptions) {
     this.maxMessageBytes = resolveMaxMessageBytes(options);
+    this.batch = new FrameBatch(this.name, options?.utf8Decoding);
   }
 
   get bufferedBytes(): number {

@@ -35,7 +35,7 @@ const JOIN_CHUNK_MIN = 32;
 export class NewlineFramer implements Framer {
   readonly name = 'newline' as const;
   private readonly maxMessageBytes: number;
-  private readonly decoder = new Utf8Decoder();
+  private readonly decoder: Utf8Decoder;
   private readonly encoder = new TextEncoder();
   /** The start of the current line, cut off by the end of an earlier chunk (byte path). */
   private readonly partial = new ChunkList();
@@ -47,6 +47,7 @@ export class NewlineFramer implements Framer {
 
   constructor(options?: FramerOptions) {
     this.maxMessageBytes = resolveMaxMessageBytes(options);
+    this.decoder = new Utf8Decoder(options?.utf8Decoding);
   }
 
   get bufferedBytes(): number {

@@ -8,7 +8,7 @@
  * result depend on where chunks were cut).
  */
 import { invalidUtf8Error } from './framing-errors.js';
-import type { FrameEvent, FramingName } from './types.js';
+import type { FrameEvent, FramingName, Utf8Decoding } from './types.js';
 
 /** (The global's instance type, spelled so that it compiles with or without the DOM lib.) */
 type TextDecoderInstance = InstanceType<typeof TextDecoder>;
@@ -32,12 +32,17 @@ const STREAM = { stream: true } as const;
  * test/framing/utf8.test.ts): stream mode holds back an incomplete sequence at the end instead of
  * failing, so when the last byte is not ASCII a flushing decode() follows, which throws for one;
  * after an error the ICU decoder is replaced, so nothing of the bad bytes is carried over.
+ *
+ * A host may pass its own `Utf8Decoding` (the Node layer does: see FramerOptions); both ways are
+ * then replaced by it, and only the guess of ASCII or not is kept.
  */
 export class Utf8Decoder {
   private readonly fast = createDecoder();
   private icu = createDecoder();
   /** The last decode produced fewer characters than bytes: expect non-ASCII next. */
   private nonAscii = false;
+
+  constructor(private readonly host?: Utf8Decoding) {}
 
   /** False while the last decode saw non-ASCII text (`decodeAscii()` would return null at once). */
   get expectsAscii(): boolean {
@@ -46,7 +51,8 @@ export class Utf8Decoder {
 
   /** Decodes `bytes`, or returns null if they are not valid UTF-8. A byte-order mark is kept. */
   decode(bytes: Uint8Array): string | null {
-    const text = this.nonAscii ? this.decodeWithIcu(bytes) : tryDecode(this.fast, bytes);
+    const host = this.host;
+    const text = host !== undefined ? host.decode(bytes) : this.nonAscii ? this.decodeWithIcu(bytes) : tryDecode(this.fast, bytes);
     if (text !== null) this.nonAscii = text.length !== bytes.length;
     return text;
   }
@@ -58,6 +64,12 @@ export class Utf8Decoder {
    */
   decodeAscii(bytes: Uint8Array): string | null {
     if (this.nonAscii || bytes.length === 0 || bytes[bytes.length - 1] >= 0x80) return null;
+    const host = this.host;
+    if (host !== undefined) {
+      const ascii = host.decodeAscii(bytes);
+      if (ascii === null) this.nonAscii = true;
+      return ascii;
+    }
     const text = tryDecode(this.fast, bytes);
     if (text === null) return null;
     if (text.length !== bytes.length) {
@@ -108,9 +120,14 @@ export class FrameBatch {
   private count = 0;
   private perFrame = false;
   /** Also for the framer's own decoding, so that both follow one guess of ASCII or not. */
-  readonly decoder = new Utf8Decoder();
+  readonly decoder: Utf8Decoder;
 
-  constructor(private readonly framing: FramingName) {}
+  constructor(
+    private readonly framing: FramingName,
+    decoding?: Utf8Decoding,
+  ) {
+    this.decoder = new Utf8Decoder(decoding);
+  }
 
   /** Adds the frame `chunk[start, end)`; every add before a flush must use the same chunk. */
   add(chunk: Uint8Array, start: number, end: number): void {

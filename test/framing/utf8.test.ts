@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { Utf8Decoder } from '../../src/framing/utf8.js';
-import { concat, utf8 } from './helpers.js';
+import { concat, DECODINGS, utf8 } from './helpers.js';
 
 /** What every decode must agree with: one fatal, BOM-keeping decode() call, or null. */
 const reference = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -24,9 +24,13 @@ const bytes = fc.oneof(
 describe('Utf8Decoder', () => {
   it('agrees with a fatal TextDecoder on any bytes, whichever way the previous call sent it', () => {
     fc.assert(
-      fc.property(fc.array(bytes, { minLength: 1, maxLength: 8 }), (inputs) => {
-        const decoder = new Utf8Decoder();
-        for (const input of inputs) assert.equal(decoder.decode(input), expected(input), `bytes ${[...input]}`);
+      fc.property(fc.array(bytes, { minLength: 1, maxLength: 8 }), fc.constantFrom(...DECODINGS), (inputs, decoding) => {
+        const decoder = new Utf8Decoder(decoding);
+        for (const input of inputs) {
+          assert.equal(decoder.decode(input), expected(input), `bytes ${[...input]}`);
+          const ascii = decoder.decodeAscii(input);
+          if (ascii !== null) assert.equal(ascii, expected(input));
+        }
       }),
       { numRuns: 3000 },
     );
