@@ -47,7 +47,8 @@ import {
 import { LeadingBom } from './leading-bom.js';
 import { PartialFrame, smallChunkText } from './partial-frame.js';
 import type { FrameEvent, Framer, FramerOptions } from './types.js';
-import { FrameBatch, utf8ByteLength } from './utf8.js';
+import { FrameBatch } from './frame-batch.js';
+import { utf8ByteLength } from './utf8.js';
 
 /** The largest header block accepted. */
 export const MAX_HEADER_BYTES = 8 * 1024;

@@ -42,7 +42,7 @@ import { ScalarToken, startsToken, TopLevelString, TOKEN_PREVIEW_BYTES } from '.
 import { LeadingBom } from './leading-bom.js';
 import { PartialFrame, smallChunkText } from './partial-frame.js';
 import type { FrameEvent, Framer, FramerOptions } from './types.js';
-import { FrameBatch } from './utf8.js';
+import { FrameBatch } from './frame-batch.js';
 
 const PREVIEW_BYTES = 64;
 

@@ -10,7 +10,8 @@
  * small ASCII chunks costs no copy and no decode call of its own, and no byte is decoded twice.
  */
 import { ChunkList } from './chunk-list.js';
-import type { FrameBatch, Utf8Decoder } from './utf8.js';
+import type { FrameBatch } from './frame-batch.js';
+import type { Utf8Decoder } from './utf8.js';
 import type { FrameEvent } from './types.js';
 
 /** A frame's start held as text has at most this many pieces (the depth of its rope). */
