@@ -30,7 +30,7 @@
  * cancel and progress conventions; connections are built on the engine.
  */
 import { createFramer } from './framing/index.js';
-import { DEFAULT_MAX_MESSAGE_BYTES, type Framer, type FramingName, type Utf8Decoding } from './framing/types.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, type Framer, type FramingName, type FramerNatives } from './framing/types.js';
 import type { JsonRpcErrorObject, JsonRpcException } from './parser/errors.js';
 import {
   encodeError,
@@ -56,9 +56,9 @@ export interface JsonRpcPeerOptions {
   utf8Length?: (text: string) => number;
   /**
    * UTF-8 decoding of incoming bytes. Default: `TextDecoder`; a host with faster natives should
-   * pass them (the Node layer passes ones built on `Buffer`). See `FramerOptions.utf8Decoding`.
+   * pass them (the Node layer passes ones built on `Buffer`). See `FramerOptions.natives`.
    */
-  utf8Decoding?: Utf8Decoding;
+  natives?: FramerNatives;
   /**
    * Keep the set of unanswered request ids (`pendingCount`, `isPending`). Default true. A host that
    * tracks its requests itself (the node-streams connection) passes false and saves a set insert
@@ -91,7 +91,7 @@ export class JsonRpcPeer {
     this.framer = createFramer(this.framing, {
       maxMessageBytes: this.maxMessageBytes,
       utf8Length: options.utf8Length,
-      utf8Decoding: options.utf8Decoding,
+      natives: options.natives,
     });
     this.trackPending = options.trackPending !== false;
   }

@@ -125,7 +125,7 @@ export class ContentLengthFramer implements Framer {
 
   constructor(options?: FramerOptions) {
     this.maxMessageBytes = resolveMaxMessageBytes(options);
-    this.batch = new FrameBatch(this.name, options?.utf8Decoding);
+    this.batch = new FrameBatch(this.name, options?.natives);
     this.utf8Length = options?.utf8Length ?? utf8ByteLength;
   }
 

@@ -17,7 +17,7 @@
  * one batch where the stream turns from ASCII to not.
  */
 import { invalidUtf8Error } from './framing-errors.js';
-import type { FrameEvent, FramingName, Utf8Decoding } from './types.js';
+import type { FrameEvent, FramingName, FramerNatives } from './types.js';
 import { Utf8Decoder } from './utf8.js';
 
 const SEPARATOR = 0x1e;
@@ -41,7 +41,7 @@ export class FrameBatch {
 
   constructor(
     private readonly framing: FramingName,
-    decoding?: Utf8Decoding,
+    decoding?: FramerNatives,
   ) {
     this.decoder = new Utf8Decoder(decoding);
   }

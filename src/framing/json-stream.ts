@@ -113,7 +113,7 @@ export class JsonStreamFramer implements Framer {
 
   constructor(options?: FramerOptions) {
     this.maxMessageBytes = resolveMaxMessageBytes(options);
-    this.batch = new FrameBatch(this.name, options?.utf8Decoding);
+    this.batch = new FrameBatch(this.name, options?.natives);
   }
 
   get bufferedBytes(): number {

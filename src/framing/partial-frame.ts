@@ -69,7 +69,7 @@ export class PartialFrame {
       return;
     }
     if (end > start) this.bytes.push(chunk.subarray(start, end));
-    batch.decodeOne(this.bytes.take(), events, prefix);
+    batch.decodeOne(this.bytes.takeToDecode(), events, prefix);
   }
 
   /** Drops what is held (an oversized frame, the end of the stream). */

@@ -38,24 +38,29 @@ export interface FramerOptions {
    */
   utf8Length?: (text: string) => number;
   /**
-   * UTF-8 decoding for incoming bytes. Default: `TextDecoder` (pure, see utf8.ts); a host with
-   * faster native primitives should pass them (the Node layer passes `nodeUtf8Decoding`, built on
-   * `Buffer#latin1Slice` and `buffer.transcode`). Both must give the same strings and reject the
-   * same bytes.
+   * Native byte work for incoming bytes (UTF-8 decoding, byte search). Default: `TextDecoder` and
+   * `Uint8Array` methods (pure, see utf8.ts); a host with faster natives should pass them (the Node
+   * layer passes `nodeFramerNatives`, built on `Buffer` and `buffer.transcode`). They must give
+   * exactly the defaults' results.
    */
-  utf8Decoding?: Utf8Decoding;
+  natives?: FramerNatives;
 }
 
 /**
- * Fatal UTF-8 decoding as a framer needs it. Each function must return exactly what
- * `new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes)` returns (a
- * byte-order mark kept as U+FEFF), or null where that throws.
+ * The byte work a framer does most, for a host to do natively. The decoders must return exactly
+ * what `new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes)` returns (a
+ * byte-order mark kept as U+FEFF), or null where that throws; the searches what `Uint8Array`'s
+ * methods of the same names return.
  */
-export interface Utf8Decoding {
+export interface FramerNatives {
   /** The text of `bytes`, or null if they are not valid UTF-8. */
   decode(bytes: Uint8Array): string | null;
   /** The text of `bytes` if they are all ASCII, else null (then nothing is said of their validity). */
   decodeAscii(bytes: Uint8Array): string | null;
+  /** The first position of `byte` in `bytes` at or after `from`, or -1. */
+  indexOf(bytes: Uint8Array, byte: number, from: number): number;
+  /** The last position of `byte` in `bytes`, or -1. */
+  lastIndexOf(bytes: Uint8Array, byte: number): number;
 }
 
 export interface Framer {

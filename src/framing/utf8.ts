@@ -7,7 +7,7 @@
  * and keep a byte-order mark (stripping one only at the start of a decode() call would make the
  * result depend on where chunks were cut).
  */
-import type { Utf8Decoding } from './types.js';
+import type { FramerNatives } from './types.js';
 
 /** (The global's instance type, spelled so that it compiles with or without the DOM lib.) */
 type TextDecoderInstance = InstanceType<typeof TextDecoder>;
@@ -32,7 +32,7 @@ const STREAM = { stream: true } as const;
  * failing, so when the last byte is not ASCII a flushing decode() follows, which throws for one;
  * after an error the ICU decoder is replaced, so nothing of the bad bytes is carried over.
  *
- * A host may pass its own `Utf8Decoding` (the Node layer does: see FramerOptions); both ways are
+ * A host may pass its own `FramerNatives` (the Node layer does: see FramerOptions); both ways are
  * then replaced by it, and only the guess of ASCII or not is kept.
  */
 export class Utf8Decoder {
@@ -41,7 +41,7 @@ export class Utf8Decoder {
   /** The last decode produced fewer characters than bytes: expect non-ASCII next. */
   private nonAscii = false;
 
-  constructor(private readonly host?: Utf8Decoding) {}
+  constructor(private readonly host?: FramerNatives) {}
 
   /** False while the last decode saw non-ASCII text (`decodeAscii()` would return null at once). */
   get expectsAscii(): boolean {

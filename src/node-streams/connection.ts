@@ -68,7 +68,7 @@ import { PendingRequests, type PendingEntry } from './pending.js';
 import { mayRead, type ReadGateState } from './read-gate.js';
 import { InboundReader, type ReaderHost } from './reader.js';
 import { WriteQueue } from './write-queue.js';
-import { nodeUtf8Decoding } from './utf8-decoding.js';
+import { nodeFramerNatives } from './framer-natives.js';
 
 export { kDescribeEnd, kKeepStreams };
 export type {
@@ -132,7 +132,7 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
       framing,
       maxMessageBytes: options.maxMessageBytes,
       utf8Length,
-      utf8Decoding: nodeUtf8Decoding,
+      natives: nodeFramerNatives,
       trackPending: false,
     });
     this.policy = { exposeErrors: options.exposeErrors, onHandlerError: options.onHandlerError };

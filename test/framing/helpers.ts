@@ -1,8 +1,8 @@
 /** Shared tools for the framing tests: feeding streams in chunks, summarising output, arbitraries. */
 import fc from 'fast-check';
 import assert from 'node:assert/strict';
-import type { FrameEvent, Framer, FramerOptions, Utf8Decoding } from '../../src/framing/index.js';
-import { nodeUtf8Decoding } from '../../src/node-streams/utf8-decoding.js';
+import type { FrameEvent, Framer, FramerOptions, FramerNatives } from '../../src/framing/index.js';
+import { nodeFramerNatives } from '../../src/node-streams/framer-natives.js';
 
 export const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 
@@ -128,10 +128,10 @@ export function expectEverywhere(
   max?: number,
 ): FrameEvent[] {
   let first: FrameEvent[] | undefined;
-  for (const utf8Decoding of DECODINGS) {
+  for (const natives of DECODINGS) {
     for (const size of [stream.length, 3, 1]) {
-      const events = feed(make({ maxMessageBytes: max, utf8Decoding }), cutEvery(stream, Math.max(1, size)));
-      assert.deepEqual(summary(events), expected, `chunks of ${size}${utf8Decoding ? ', Node decoding' : ''}`);
+      const events = feed(make({ maxMessageBytes: max, natives }), cutEvery(stream, Math.max(1, size)));
+      assert.deepEqual(summary(events), expected, `chunks of ${size}${natives ? ', Node decoding' : ''}`);
       first ??= events;
     }
   }
@@ -142,7 +142,7 @@ export function expectEverywhere(
  * The framers' two decodings: the default (TextDecoder) and the one the Node layer injects. Every
  * framing test that goes through expectEverywhere or assertCutsChangeNothing runs with both.
  */
-export const DECODINGS: ReadonlyArray<Utf8Decoding | undefined> = [undefined, nodeUtf8Decoding];
+export const DECODINGS: ReadonlyArray<FramerNatives | undefined> = [undefined, nodeFramerNatives];
 
 /**
  * Property: a stream made of random `segment`s (valid frames, errors, garbage) gives the same
@@ -151,11 +151,11 @@ export const DECODINGS: ReadonlyArray<Utf8Decoding | undefined> = [undefined, no
  */
 export function assertCutsChangeNothing(make: (options: FramerOptions) => Framer, segment: fc.Arbitrary<Uint8Array>): void {
   fc.assert(
-    fc.property(fc.array(segment, { maxLength: 10 }), cutFractions, fc.constantFrom(...DECODINGS), (segments, fractions, utf8Decoding) => {
+    fc.property(fc.array(segment, { maxLength: 10 }), cutFractions, fc.constantFrom(...DECODINGS), (segments, fractions, natives) => {
       const stream = concat(segments);
       // The reference is always the default decoding, whole: the Node one must agree with it too.
       const whole = summary(feed(make({ maxMessageBytes: 64 }), [stream]));
-      const cut = summary(feed(make({ maxMessageBytes: 64, utf8Decoding }), cutAt(stream, toCuts(fractions, stream.length))));
+      const cut = summary(feed(make({ maxMessageBytes: 64, natives }), cutAt(stream, toCuts(fractions, stream.length))));
       assert.deepEqual(cut, whole);
     }),
     { numRuns: 300 },

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { nodeUtf8Decoding } from '../../src/node-streams/utf8-decoding.js';
+import { nodeFramerNatives } from '../../src/node-streams/framer-natives.js';
 import { concat, utf8 } from '../framing/helpers.js';
 
 /** The decoding the framers use by default, which the Node one must match exactly. */
@@ -54,11 +54,11 @@ const inputs = fc
     return concat(parts);
   });
 
-describe('nodeUtf8Decoding', () => {
+describe('nodeFramerNatives', () => {
   it('decode() gives exactly what a fatal, BOM-keeping TextDecoder gives, and null where it throws', () => {
     fc.assert(
       fc.property(inputs, (bytes) => {
-        assert.equal(nodeUtf8Decoding.decode(bytes), expected(bytes), `bytes ${[...bytes.subarray(-24)]} (${bytes.length})`);
+        assert.equal(nodeFramerNatives.decode(bytes), expected(bytes), `bytes ${[...bytes.subarray(-24)]} (${bytes.length})`);
       }),
       { numRuns: 4000 },
     );
@@ -68,26 +68,37 @@ describe('nodeUtf8Decoding', () => {
     fc.assert(
       fc.property(inputs, (bytes) => {
         const isAscii = bytes.every((x) => x < 0x80);
-        assert.equal(nodeUtf8Decoding.decodeAscii(bytes), isAscii ? expected(bytes) : null);
+        assert.equal(nodeFramerNatives.decodeAscii(bytes), isAscii ? expected(bytes) : null);
       }),
       { numRuns: 2000 },
     );
   });
 
+  it('indexOf() and lastIndexOf() give what Uint8Array\'s methods give, on views too', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 40 }), fc.nat(3), fc.nat(3), fc.constantFrom(0x0a, 0x22, 0x00, 0xff), fc.nat(45), (all, cutStart, cutEnd, byte, from) => {
+        const bytes = all.subarray(Math.min(cutStart, all.length), Math.max(Math.min(cutStart, all.length), all.length - cutEnd));
+        assert.equal(nodeFramerNatives.indexOf(bytes, byte, from), bytes.indexOf(byte, from));
+        assert.equal(nodeFramerNatives.lastIndexOf(bytes, byte), bytes.lastIndexOf(byte));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('reads views into a larger buffer by their own bounds', () => {
     const whole = utf8(`xx${'é'.repeat(800)}yy`);
-    assert.equal(nodeUtf8Decoding.decode(whole.subarray(2, whole.length - 2)), 'é'.repeat(800));
-    assert.equal(nodeUtf8Decoding.decode(whole.subarray(1, 3)), null); // 'x' and half an 'é'
-    assert.equal(nodeUtf8Decoding.decodeAscii(whole.subarray(0, 2)), 'xx');
-    assert.equal(nodeUtf8Decoding.decode(new Uint8Array(0)), '');
+    assert.equal(nodeFramerNatives.decode(whole.subarray(2, whole.length - 2)), 'é'.repeat(800));
+    assert.equal(nodeFramerNatives.decode(whole.subarray(1, 3)), null); // 'x' and half an 'é'
+    assert.equal(nodeFramerNatives.decodeAscii(whole.subarray(0, 2)), 'xx');
+    assert.equal(nodeFramerNatives.decode(new Uint8Array(0)), '');
   });
 
   it('rejects what TextDecoder rejects at the transcode sizes too (a long text ending in a cut sequence)', () => {
     const long = concat([utf8('é'.repeat(1000)), b(0xe2, 0x82)]);
-    assert.equal(nodeUtf8Decoding.decode(long), null);
+    assert.equal(nodeFramerNatives.decode(long), null);
     const surrogate = concat([utf8('a'.repeat(2000)), b(0xed, 0xa0, 0x80)]);
-    assert.equal(nodeUtf8Decoding.decode(surrogate), null);
+    assert.equal(nodeFramerNatives.decode(surrogate), null);
     const bom = utf8(`\uFEFF${'ü'.repeat(1000)}`);
-    assert.equal(nodeUtf8Decoding.decode(bom), `\uFEFF${'ü'.repeat(1000)}`);
+    assert.equal(nodeFramerNatives.decode(bom), `\uFEFF${'ü'.repeat(1000)}`);
   });
 });
