@@ -32,7 +32,7 @@ import {
   type FramingName,
 } from '../src/framing/index.js';
 import { parseMessage } from '../src/parser/messages.js';
-import { nodeUtf8Decoding } from '../src/node-streams/utf8-decoding.js';
+import { nodeFramerNatives } from '../src/node-streams/framer-natives.js';
 import { fmtRatio, interleave, makeRow, pairedRatios, printGrid, printRows, progress, type Row } from './harness.js';
 import {
   concatBytes,
@@ -120,7 +120,7 @@ function countFrames(event: FrameEvent): number {
 }
 
 /** Our framers as the Node connection builds them: with Node's UTF-8 decoding injected. */
-const NODE = { utf8Decoding: nodeUtf8Decoding };
+const NODE = { natives: nodeFramerNatives };
 
 const OUR_CONTENDERS: Contender[] = [
   {
