@@ -3,17 +3,10 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { FrameBatch } from '../../src/framing/frame-batch.js';
 import type { FrameEvent } from '../../src/framing/index.js';
-import { concat, DECODINGS, summary, utf8 } from './helpers.js';
+import { concat, DECODINGS, referenceDecode, summary, utf8 } from './helpers.js';
 
-const reference = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 /** What one frame must come out as: its text decoded alone, or an invalid-utf8 error. */
-function alone(bytes: Uint8Array): string {
-  try {
-    return reference.decode(bytes);
-  } catch {
-    return '!invalid-utf8';
-  }
-}
+const alone = (bytes: Uint8Array): string => referenceDecode(bytes) ?? '!invalid-utf8';
 
 /** Frame bytes: ASCII, non-ASCII, a raw separator (0x1E), invalid or cut UTF-8, a BOM. */
 const frameBytes = fc.oneof(

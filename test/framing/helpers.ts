@@ -6,6 +6,19 @@ import { nodeFramerNatives } from '../../src/node-streams/framer-natives.js';
 
 export const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 
+const reference = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/**
+ * What every decode must agree with (the framers' default, which the Node natives must match):
+ * one fatal, BOM-keeping decode() call, or null where it throws.
+ */
+export function referenceDecode(bytes: Uint8Array): string | null {
+  try {
+    return reference.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
 export function concat(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;

@@ -2,17 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { nodeFramerNatives } from '../../src/node-streams/framer-natives.js';
-import { concat, utf8 } from '../framing/helpers.js';
+import { concat, referenceDecode as expected, utf8 } from '../framing/helpers.js';
 
-/** The decoding the framers use by default, which the Node one must match exactly. */
-const reference = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-function expected(bytes: Uint8Array): string | null {
-  try {
-    return reference.decode(bytes);
-  } catch {
-    return null;
-  }
-}
 
 const b = (...bytes: number[]) => new Uint8Array(bytes);
 
