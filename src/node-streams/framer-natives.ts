@@ -4,19 +4,20 @@
  * methods), through faster ones.
  *
  * - ASCII (most JSON-RPC traffic): `buffer.isAscii` (a SIMD scan) then `latin1Slice`, a plain copy
- *   into a one-byte string, called on the bytes directly. TextDecoder's wrapper around the same
- *   work costs about twice as much per call, which small chunks pay once per message.
+ *   into a one-byte string, called on the bytes directly: the same work as TextDecoder's fast path,
+ *   kept so that one decoder serves every call.
  * - Non-ASCII: `buffer.transcode(bytes, 'utf8', 'ucs2')` (ICU's converter, one pass) and
- *   `ucs2Slice`, over twice as fast per byte as TextDecoder's ICU path. Its fixed cost per call is
- *   higher, so short inputs stay with TextDecoder; the framers make one call per region of a chunk,
- *   never one per message where they can help it (see src/framing/utf8.ts).
+ *   `ucs2Slice`, faster per byte than TextDecoder's ICU path (src/framing/README.md has the
+ *   figures). Its fixed cost per call is higher, so short inputs stay with TextDecoder; the framers
+ *   make one call per region of a chunk, never one per message where they can help it (see
+ *   src/framing/frame-batch.ts).
  *
  * transcode rejects what a fatal TextDecoder rejects (overlongs, surrogates, truncated sequences,
  * code points above U+10FFFF) and keeps a byte-order mark; test/node-streams/framer-natives.test.ts
  * checks both against TextDecoder over random bytes.
  *
  * Byte search: `Buffer#indexOf` / `lastIndexOf` (memchr-like) on the bytes directly; Uint8Array's
- * own run a scalar loop behind a slower call (tens of microseconds per 64 KiB).
+ * own run a scalar loop behind a slower call, which makes long lines costly to search.
  */
 import { isAscii, transcode } from 'node:buffer';
 import type { FramerNatives } from '../framing/types.js';
