@@ -14,6 +14,7 @@ import {
 import type { Dispatcher } from './dispatcher.js';
 import { reportHandlerError, toJsonRpcException, type ErrorPolicy, type HandlerErrorInfo } from './error-policy.js';
 import type { DispatchContext, MethodTable } from './types.js';
+import { untilAborted } from './until-aborted.js';
 
 /** Builds the context handed to handlers from the base one (id, method, signal). */
 export type ContextFactory<C extends DispatchContext> = (base: DispatchContext) => C;
@@ -93,28 +94,6 @@ async function call<M extends MethodTable<M>, C extends DispatchContext>(
   }
   if (id === undefined) return null;
   return encodeResultSafely(id, result, options, info);
-}
-
-/** `promise`, or a -32800 rejection as soon as `signal` aborts, whichever comes first. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    promise.then(undefined, () => undefined); // its outcome no longer matters; keep it from going unhandled
-    return Promise.reject(new JsonRpcRequestCancelledError());
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new JsonRpcRequestCancelledError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
 }
 
 /** `encodeResult`, or a -32603 when the result has no JSON form (reported to the hook). */
