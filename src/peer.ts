@@ -24,6 +24,10 @@
  * discriminated by `kind`. A malformed message comes back in place as `{ kind: 'invalid' }`: answer
  * it with `respondWithError(message, message.error)` and carry on. A malformed response comes back
  * as `{ kind: 'invalidResponse' }`: never answer it; fail the request waiting under its `id`.
+ *
+ * The peer routes nothing. `ProtocolEngine` (src/protocol) is the layer above it: responses matched
+ * to requests, incoming ids in flight, batches assembled, scheduling under bounds, the LSP and MCP
+ * cancel and progress conventions; connections are built on the engine.
  */
 import { createFramer } from './framing/index.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, type Framer, type FramingName } from './framing/types.js';

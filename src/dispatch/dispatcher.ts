@@ -24,6 +24,7 @@ import {
   JsonRpcRequestCancelledError,
 } from '../parser/errors.js';
 import type { JsonRpcParams } from '../parser/messages.js';
+import { collectMethods, namedMethods, type AnyClass, type AnyFunction } from './method-lookup.js';
 import type {
   DispatchContext,
   MethodOptions,
@@ -44,12 +45,22 @@ export interface AddMethodsOptions {
   prefix?: string;
   /** Allow names beginning with `rpc.` (see `MethodOptions`). */
   allowReserved?: boolean;
+  /**
+   * Registers exactly these methods of `source` instead of collecting them: each must be a
+   * function-valued data property found on `source` or its prototype chain (a built-in's method
+   * too, since it was named), else nothing is registered and this throws.
+   */
+  methods?: readonly string[];
+  /**
+   * Base classes (a library's, written with `class`) whose methods, and their bases', are not
+   * collected. Built-in classes and constructors that are not `class` declarations end the
+   * collection anyway (see `addMethods`).
+   */
+  stopAt?: AnyClass | readonly AnyClass[];
 }
 
 /** Handlers for some of `M`'s methods, as `new Dispatcher(mapping)` takes them. */
 export type HandlerMapping<M> = { [K in keyof M]?: PlainHandler<M, K> };
-
-type AnyFunction = (...args: unknown[]) => unknown;
 
 interface Entry {
   /** The handler, bound to the object it was registered from (if any). */
@@ -78,9 +89,9 @@ export class Dispatcher<M extends MethodTable<M> = UntypedMethods, C extends Dis
   private fallbackHandler: FallbackHandler<C> | undefined;
 
   /**
-   * `mapping` is registered as by `addMethods(mapping)`: its own and inherited (class) methods,
-   * never `Object.prototype`'s. `M` is never inferred from `mapping`: without a type argument the
-   * dispatcher is untyped (`UntypedMethods`).
+   * `mapping` is registered as by `addMethods(mapping)`: a plain object's own enumerable functions,
+   * or a class instance's methods of its own class declarations (see `addMethods`). `M` is never
+   * inferred from `mapping`: without a type argument the dispatcher is untyped (`UntypedMethods`).
    */
   constructor(mapping?: HandlerMapping<NoInfer<M>>) {
     if (mapping !== undefined) this.addMethods(mapping);
@@ -108,15 +119,24 @@ export class Dispatcher<M extends MethodTable<M> = UntypedMethods, C extends Dis
   }
 
   /**
-   * Registers every method of `source`: its own function-valued properties and those of its
-   * prototype chain (class methods), stopping before `Object.prototype`/`Function.prototype` and
-   * skipping a class's `constructor` and accessors (getters are never called). Each is bound to
-   * `source` and registered without options (no context, no arity check); use `add()` for those.
-   * All names are checked before any is registered, so a clash registers nothing.
+   * Registers the methods of `source`, and only those somebody wrote to be served:
+   * - a plain object (or one with a null prototype): its own enumerable function-valued properties;
+   * - a class instance: its own enumerable function-valued properties (arrow-function fields), then
+   *   the methods of its class and of each base class, nearest first, up to (not including) the
+   *   first base that is a built-in (`Object`, `Map`, `Array`, `Error`, `Promise`, `EventTarget`,
+   *   any class the runtime provides as a global), a constructor not declared with `class`
+   *   (`EventEmitter`, Node streams, ES5-style functions), or one listed in `stopAt`;
+   * - a class itself: its static methods, and those of its base classes by the same rule.
+   * Accessors are never called nor registered, nor are symbol-keyed members or a class's
+   * `constructor`; a name found once hides the same name further up. `methods: [...]` registers
+   * exactly the names listed instead. Each is bound to `source` and registered without options (no
+   * context, no arity check); use `add()` for those. All names are checked before any is
+   * registered, so a clash registers nothing.
    */
   addMethods(source: object, options: AddMethodsOptions = {}): this {
     const prefix = options.prefix ?? '';
-    const found = collectMethods(source);
+    const found =
+      options.methods !== undefined ? namedMethods(source, options.methods) : collectMethods(source, options.stopAt);
     const entries: [string, Entry][] = [];
     for (const [key, fn] of found) {
       const name = prefix + key;
@@ -272,34 +292,4 @@ function invalidParams(reason: string): JsonRpcInvalidParamsError {
 function quote(name: string): string {
   const shown = name.length > MAX_QUOTED_NAME ? `${name.slice(0, MAX_QUOTED_NAME)}…` : name;
   return `'${shown}'`;
-}
-
-/**
- * Function-valued data properties of `source` and its prototypes, nearest first, up to (not
- * including) `Object.prototype`/`Function.prototype`. A name seen once is never looked up again,
- * so an own non-function property hides a class method of the same name.
- */
-function collectMethods(source: object): Map<string, AnyFunction> {
-  if ((typeof source !== 'object' && typeof source !== 'function') || source === null) {
-    throw new TypeError(`addMethods() takes an object, got ${source === null ? 'null' : typeof source}`);
-  }
-  const found = new Map<string, AnyFunction>();
-  const seen = new Set<string>();
-  for (
-    let layer: object | null = source;
-    layer !== null && layer !== Object.prototype && layer !== Function.prototype;
-    layer = Object.getPrototypeOf(layer) as object | null
-  ) {
-    for (const key of Object.getOwnPropertyNames(layer)) {
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const descriptor = Object.getOwnPropertyDescriptor(layer, key);
-      const value: unknown = descriptor?.value;
-      if (typeof value !== 'function') continue;
-      // A class's own `constructor` is not a method; a mapping's explicit `constructor` member is.
-      if (key === 'constructor' && (value as { prototype?: unknown }).prototype === layer) continue;
-      found.set(key, value as AnyFunction);
-    }
-  }
-  return found;
 }

@@ -5,6 +5,7 @@
  * connection layer.
  */
 export { Dispatcher, RESERVED_PREFIX, type AddMethodsOptions, type FallbackHandler, type HandlerMapping } from './dispatcher.js';
+export type { AnyClass } from './method-lookup.js';
 export { handle, respondBatch, DEFAULT_MAX_BATCH_SIZE, DEFAULT_MAX_CONCURRENCY, type HandleOptions } from './handle.js';
 export { respond, type ContextFactory, type OptionsArgument, type RespondOptions } from './respond.js';
 export {

@@ -7,8 +7,9 @@
  *     {"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}
  *
  * Header names are case-insensitive, unknown headers are ignored, `\r\n\r\n` ends the block, and
- * Content-Length counts the body's bytes. Blank lines between messages are tolerated. Output is
- * always `Content-Length: <bytes>\r\n\r\n<body>` in one Uint8Array.
+ * Content-Length counts the body's bytes. Blank lines between messages are tolerated, and so is
+ * one UTF-8 byte-order mark at the very start of the stream (leading-bom.ts). Output is always
+ * `Content-Length: <bytes>\r\n\r\n<body>` in one Uint8Array.
  *
  * Errors. None is fatal: the framer always either knows the body's length and skips it, or looks
  * for the next `Content-Length` header (case-insensitive, anywhere) and starts again there.
@@ -43,6 +44,7 @@ import {
   resolveMaxMessageBytes,
   truncatedError,
 } from './framing-errors.js';
+import { LeadingBom } from './leading-bom.js';
 import { PartialFrame, smallChunkText } from './partial-frame.js';
 import type { FrameEvent, Framer, FramerOptions } from './types.js';
 import { FrameBatch, utf8ByteLength } from './utf8.js';
@@ -108,6 +110,7 @@ export class ContentLengthFramer implements Framer {
   // The body being read, and the chunk being pushed as text when it is ASCII and small (see push).
   private bodyLength = 0;
   private readonly body = new PartialFrame();
+  private readonly bom = new LeadingBom();
   private chunkText: string | null = null;
 
   private skipRemaining = 0;
@@ -129,6 +132,10 @@ export class ContentLengthFramer implements Framer {
   }
 
   push(chunk: Uint8Array): FrameEvent[] {
+    if (this.bom.pending) {
+      chunk = this.bom.strip(chunk);
+      if (chunk.length === 0) return [];
+    }
     const events: FrameEvent[] = [];
     const n = chunk.length;
     let pos = 0;
@@ -164,7 +171,8 @@ export class ContentLengthFramer implements Framer {
   }
 
   end(): FrameEvent[] {
-    const events: FrameEvent[] = [];
+    const heldBom = this.bom.takeHeld(); // the start of a BOM that never completed is data
+    const events = heldBom.length > 0 ? this.push(heldBom) : [];
     if (this.state === State.Header && this.headerLength > 0) {
       events.push(truncatedError(this.name, this.headerLength, 'inside a header block'));
     } else if (this.state === State.Body) {
@@ -179,6 +187,7 @@ export class ContentLengthFramer implements Framer {
     this.body.clear();
     this.skipRemaining = 0;
     this.reportGarbage = false;
+    this.bom.reset();
     return events;
   }
 

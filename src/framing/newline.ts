@@ -3,6 +3,7 @@
  *
  * Input: a `\r\n` line end is accepted (the `\r` is dropped), and blank or whitespace-only lines
  * are skipped. A line is a frame whatever it holds; whether it is JSON is the parser's question.
+ * One UTF-8 byte-order mark at the very start of the stream is skipped (leading-bom.ts).
  * Output: the JSON text, compacted if it spans lines, then `\n`.
  *
  * Errors (none is fatal: the next `\n` always marks where the next message starts):
@@ -20,6 +21,7 @@
  */
 import { ChunkList } from './chunk-list.js';
 import { oversizedError, invalidUtf8Error, resolveMaxMessageBytes, truncatedError } from './framing-errors.js';
+import { LeadingBom } from './leading-bom.js';
 import type { FrameEvent, Framer, FramerOptions } from './types.js';
 import { MAX_TEXT_PIECES, TEXT_CHUNK_MIN } from './partial-frame.js';
 import { Utf8Decoder } from './utf8.js';
@@ -44,6 +46,7 @@ export class NewlineFramer implements Framer {
   private heldTextPieces = 0;
   /** True while skipping the rest of an oversized line. */
   private skipping = false;
+  private readonly bom = new LeadingBom();
 
   constructor(options?: FramerOptions) {
     this.maxMessageBytes = resolveMaxMessageBytes(options);
@@ -54,6 +57,10 @@ export class NewlineFramer implements Framer {
   }
 
   push(chunk: Uint8Array): FrameEvent[] {
+    if (this.bom.pending) {
+      chunk = this.bom.strip(chunk);
+      if (chunk.length === 0) return [];
+    }
     const events: FrameEvent[] = [];
     let bytes = chunk;
     // The text path: an ASCII chunk is decoded whole and its lines found in the string (String
@@ -97,9 +104,10 @@ export class NewlineFramer implements Framer {
   }
 
   end(): FrameEvent[] {
+    const heldBom = this.bom.takeHeld(); // the start of a BOM that never completed is data
+    const events = heldBom.length > 0 ? this.push(heldBom) : [];
     const heldText = this.takeHeldText();
     const held = heldText.length + this.partial.byteLength;
-    const events: FrameEvent[] = [];
     if (this.skipping) {
       events.push(truncatedError(this.name, 0, 'inside an oversized line that was being skipped'));
     } else if (held > 0) {
@@ -108,6 +116,7 @@ export class NewlineFramer implements Framer {
     }
     this.partial.clear();
     this.skipping = false;
+    this.bom.reset();
     return events;
   }
 

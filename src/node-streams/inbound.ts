@@ -26,10 +26,10 @@ import { toJsonRpcException, type ErrorPolicy } from '../dispatch/error-policy.j
 import { DEFAULT_MAX_BATCH_SIZE, oversizedBatchError } from '../dispatch/handle.js';
 import type { UntypedMethods } from '../dispatch/types.js';
 import {
-  JsonRpcException,
   JsonRpcMethodNotFoundError,
   JsonRpcRequestCancelledError,
   JsonRpcServerOverloadedError,
+  type JsonRpcException,
 } from '../parser/errors.js';
 import type { JsonRpcBatch, JsonRpcId, JsonRpcNotification, JsonRpcRequest } from '../parser/messages.js';
 import { BatchGroup } from './batch-group.js';
@@ -338,10 +338,15 @@ export class InboundScheduler {
       return;
     }
     if (isRequest && this.options.cancellation) this.running.set(message.id, task);
-    Promise.resolve(outcome as PromiseLike<unknown>).then(
-      (result) => this.finish(task, result, undefined, false),
-      (err: unknown) => this.finish(task, undefined, err, true),
-    );
+    try {
+      Promise.resolve(outcome as PromiseLike<unknown>).then(
+        (result) => this.finish(task, result, undefined, false),
+        (err: unknown) => this.finish(task, undefined, err, true),
+      );
+    } catch (err) {
+      // Both read a promise's `constructor`, which a getter may make throw; then nothing subscribed.
+      this.finish(task, undefined, err, true);
+    }
   }
 
   private finish(task: Task, result: unknown, error: unknown, failed: boolean): void {
@@ -357,8 +362,9 @@ export class InboundScheduler {
         }
       }
     } else {
-      if (failed && !(error instanceof JsonRpcException)) {
-        // Nobody can be answered; the policy still hears about the failure (onHandlerError).
+      if (failed) {
+        // Nobody can be answered; the policy still hears about a fault (toJsonRpcException reports
+        // anything but a JsonRpcException to onHandlerError, and never throws).
         toJsonRpcException(error, this.options.policy, { method: message.method, id: undefined, stage: 'handler' });
       }
       if (!this.host.isClosed()) this.settle(task, undefined);

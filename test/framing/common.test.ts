@@ -178,6 +178,50 @@ for (const name of NAMES) {
   });
 }
 
+const BOM = new Uint8Array([0xef, 0xbb, 0xbf]);
+
+for (const name of NAMES) {
+  describe(`${name}: one UTF-8 byte-order mark at the start of the stream is skipped`, () => {
+    const messages = ['{"jsonrpc":"2.0","id":1,"method":"first"}', '{"jsonrpc":"2.0","method":"second"}'];
+
+    it('at every split point, its three bytes in one, two or three chunks', () => {
+      const stream = concat([BOM, encodeAll(createFramer(name), messages)]);
+      // Every way of cutting the stream once or twice within its first 8 bytes, and once anywhere.
+      const cuts: number[][] = [[]];
+      for (let i = 1; i < stream.length; i++) cuts.push([i]);
+      for (let i = 1; i <= 8; i++) for (let j = i + 1; j <= 8; j++) cuts.push([i, j]);
+      for (const at of cuts) {
+        const events = feed(createFramer(name), cutAt(stream, at));
+        assert.deepEqual(summary(events), messages, `cut at ${at.join(',')}`);
+      }
+      assert.deepEqual(summary(feed(createFramer(name), cutEvery(stream, 1))), messages, 'a byte at a time');
+    });
+
+    it('only at the start: a second one is data, and so are the bytes of a mark that never completes', () => {
+      const body = encodeAll(createFramer(name), messages);
+      const doubled = feed(createFramer(name), [concat([BOM, BOM, body])]);
+      assert.notDeepEqual(summary(doubled), messages, 'the second mark is not skipped');
+      for (const prefix of [BOM.subarray(0, 1), BOM.subarray(0, 2)]) {
+        const whole = summary(feed(createFramer(name), [concat([prefix, body])]));
+        for (let i = 1; i < prefix.length + 2; i++) {
+          const cut = summary(feed(createFramer(name), cutAt(concat([prefix, body]), [i])));
+          assert.deepEqual(cut, whole, 'a partial mark is data wherever the chunks are cut');
+        }
+        assert.notDeepEqual(whole, messages, 'a partial mark is not skipped');
+      }
+      // A stream of just part of a mark: its bytes reach the framer at end().
+      assert.notDeepEqual(summary(feed(createFramer(name), [BOM.subarray(0, 2)])), [], 'held bytes are not lost');
+    });
+
+    it('end() starts a new stream, which may begin with a mark again', () => {
+      const framer = createFramer(name);
+      const stream = concat([BOM, encodeAll(framer, messages)]);
+      assert.deepEqual(summary(feed(framer, [stream])), messages);
+      assert.deepEqual(summary(feed(framer, cutEvery(stream, 1))), messages);
+    });
+  });
+}
+
 describe('sans-I/O', () => {
   it('nothing in src/framing uses node:, require, process, Buffer or timers', () => {
     const dir = fileURLToPath(new URL('../../../src/framing/', import.meta.url));
