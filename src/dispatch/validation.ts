@@ -39,20 +39,44 @@ export class ResultValidationError extends Error {
 }
 
 /**
- * Validates `value` with `schema`: its output (synchronously when the schema is synchronous, so a
- * synchronous call stays free of promises), else a promise of it. `onIssues` makes the error thrown
- * for failed validation. `signal` is read only for an asynchronous validation: it bounds the wait,
- * so a validator that never settles does not hold its call past cancellation or close.
+ * Validates `value` with `schema` and gives its output to `then`: returns what `then` returns when
+ * the schema is synchronous (so a synchronous call stays free of promises), else a promise of it.
+ * `onIssues` makes the error thrown for failed validation. `signal` is read only for an
+ * asynchronous validation: it bounds the wait (-32800 when it aborts), so a validator that never
+ * settles does not hold its call past cancellation or close.
  */
 export function validate(
   schema: StandardSchemaV1,
   value: unknown,
   onIssues: (issues: ValidationIssue[]) => Error,
   signal: () => AbortSignal,
+  then: (output: unknown) => unknown,
 ): unknown {
   const outcome: unknown = schema['~standard'].validate(value);
-  if (!isThenable(outcome)) return outcomeValue(outcome, onIssues);
-  return untilAborted(Promise.resolve(outcome), signal()).then((settled) => outcomeValue(settled, onIssues));
+  if (!isThenable(outcome)) return then(outcomeValue(outcome, onIssues));
+  return untilAborted(Promise.resolve(outcome), signal()).then((settled) => then(outcomeValue(settled, onIssues)));
+}
+
+/**
+ * The client side of a `result` schema: `answer`'s value once it passed `schema` (the schema's
+ * output, so its transforms apply), else a rejection with `ResultValidationError`. An asynchronous
+ * schema is bounded by the request's `signal`, if it has one.
+ */
+export function validatedAnswer(
+  method: string,
+  schema: StandardSchemaV1,
+  answer: Promise<unknown>,
+  signal: AbortSignal | undefined,
+): Promise<unknown> {
+  const check = (value: unknown): unknown =>
+    validate(
+      schema,
+      value,
+      (issues) => new ResultValidationError(method, issues),
+      () => signal ?? new AbortController().signal,
+      (output) => output,
+    );
+  return answer.then(check);
 }
 
 /** The -32602 for params that failed `method`'s schema. */
