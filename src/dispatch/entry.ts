@@ -79,7 +79,7 @@ export function makeEntry(name: string, fn: AnyFunction, options: MethodOptions)
     }
     default:
       throw new TypeError(
-        `Unknown params ${describeValue(params)} for ${quote(name)}; ` +
+        `Unknown params shape ${describeValue(params)} for ${quote(name)}; ` +
           `use 'positional', 'named', a Standard Schema (Zod, Valibot, ArkType, ...) or leave it out`,
       );
   }
