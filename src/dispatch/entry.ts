@@ -54,18 +54,27 @@ export function makeEntry(name: string, fn: AnyFunction, options: MethodOptions)
   if (!Array.isArray(errors) || !errors.every(isDeclaredError)) {
     throw new TypeError(`The errors of ${quote(name)} must be an array of { code: integer, message: string, data? }`);
   }
-  const described = { resultSchema, summary: options.summary, description: options.description, errors };
+  const shaped = (shape: Entry['shape'], arity: number, minArity: number, optional: boolean): Entry => ({
+    // One object literal for every entry, so every entry has the same hidden class (the call
+    // path then reads them monomorphically).
+    fn,
+    shape,
+    arity,
+    minArity,
+    optional,
+    paramsSchema: shape === 'schema' ? (options.params as StandardSchemaV1) : undefined,
+    resultSchema,
+    summary: options.summary,
+    description: options.description,
+    errors,
+  });
   const params: unknown = options.params;
-  if (isStandardSchema(params)) {
-    return { fn, shape: 'schema', arity: 0, minArity: 0, optional: false, paramsSchema: params, ...described };
-  }
+  if (isStandardSchema(params)) return shaped('schema', 0, 0, false);
   switch (options.params) {
     case undefined:
-      return { fn, shape: 'any', arity: 0, minArity: 0, optional: false, paramsSchema: undefined, ...described };
+      return shaped('any', 0, 0, false);
     case 'named':
-      return {
-        fn, shape: 'named', arity: 1, minArity: 1, optional: options.optional === true, paramsSchema: undefined, ...described,
-      };
+      return shaped('named', 1, 1, options.optional === true);
     case 'positional': {
       const { arity } = options;
       const minArity = options.minArity ?? arity;
@@ -75,7 +84,7 @@ export function makeEntry(name: string, fn: AnyFunction, options: MethodOptions)
       if (!Number.isInteger(minArity) || minArity < 0 || minArity > arity) {
         throw new RangeError(`The minArity of ${quote(name)} must be an integer in 0..${arity}, got ${String(minArity)}`);
       }
-      return { fn, shape: 'positional', arity, minArity, optional: false, paramsSchema: undefined, ...described };
+      return shaped('positional', arity, minArity, false);
     }
     default:
       throw new TypeError(
@@ -100,7 +109,7 @@ function isDeclaredError(value: unknown): value is DeclaredError {
 }
 
 /**
- * Calls `entry`'s handler when it has schemas to run (the dispatcher calls a handler without any
+ * Calls `entry`'s handler, running its schemas (`Dispatcher.call()` calls a handler without any
  * directly): returns what it returns (a value, or a promise) and throws what it throws. A
  * synchronous schema keeps a synchronous handler synchronous.
  */
