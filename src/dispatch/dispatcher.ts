@@ -20,6 +20,7 @@
  */
 import { JsonRpcMethodNotFoundError } from '../parser/errors.js';
 import type { JsonRpcParams } from '../parser/messages.js';
+import { declarationOf } from './decorators.js';
 import { argumentsFor, callChecked, makeEntry, quote, type Entry } from './entry.js';
 import { collectMethods, namedMethods, type AnyClass, type AnyFunction } from './method-lookup.js';
 import { runMiddleware, type Middleware } from './middleware.js';
@@ -158,6 +159,30 @@ export class Dispatcher<M extends MethodTable<M> = UntypedMethods, C extends Dis
       const name = prefix + key;
       this.checkName(name, options.allowReserved === true);
       entries.push([name, makeEntry(name, fn.bind(source) as AnyFunction, {})]);
+    }
+    for (const [name, entry] of entries) this.methods.set(name, entry);
+    return this;
+  }
+
+  /**
+   * Registers the methods of `service` marked with `@method()`, each with the name and options of
+   * its decorator (plus `prefix`). Methods are found by `addMethods()`'s rule (its own class
+   * declarations, nearest first), so an undecorated override in a subclass hides a decorated
+   * base method. Throws, registering nothing, if a name is taken or no method is decorated.
+   */
+  addService(service: object, options: { prefix?: string } = {}): this {
+    const prefix = options.prefix ?? '';
+    const entries = new Map<string, Entry>();
+    for (const fn of collectMethods(service).values()) {
+      const declaration = declarationOf(fn);
+      if (declaration === undefined) continue;
+      const name = prefix + declaration.name;
+      this.checkName(name, declaration.options.allowReserved === true);
+      if (entries.has(name)) throw new Error(`addService(): two methods are served as ${quote(name)}`);
+      entries.set(name, makeEntry(name, fn.bind(service) as AnyFunction, declaration.options));
+    }
+    if (entries.size === 0) {
+      throw new TypeError('addService() found no methods decorated with @method() on the object given');
     }
     for (const [name, entry] of entries) this.methods.set(name, entry);
     return this;

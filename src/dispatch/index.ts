@@ -12,6 +12,7 @@ export {
   type FallbackHandler,
   type HandlerMapping,
 } from './dispatcher.js';
+export { method, type MethodDecorator } from './decorators.js';
 export type { Middleware, MiddlewareCall } from './middleware.js';
 export type { StandardSchemaV1 } from './standard-schema.js';
 export { ResultValidationError, MAX_REPORTED_ISSUES, type ValidationIssue } from './validation.js';
