@@ -21,6 +21,7 @@
 import { JsonRpcMethodNotFoundError } from '../parser/errors.js';
 import type { JsonRpcParams } from '../parser/messages.js';
 import { declarationOf } from './decorators.js';
+import { checkInfo, DISCOVER_METHOD, openRpcDocument, type DiscoveryOptions, type OpenRpcInfo } from './discovery.js';
 import { argumentsFor, callChecked, makeEntry, quote, type Entry } from './entry.js';
 import { collectMethods, namedMethods, type AnyClass, type AnyFunction } from './method-lookup.js';
 import { runMiddleware, type Middleware } from './middleware.js';
@@ -185,6 +186,19 @@ export class Dispatcher<M extends MethodTable<M> = UntypedMethods, C extends Dis
       throw new TypeError('addService() found no methods decorated with @method() on the object given');
     }
     for (const [name, entry] of entries) this.methods.set(name, entry);
+    return this;
+  }
+
+  /**
+   * Serves `rpc.discover`: an OpenRPC 1.3 document describing every method registered (at the time
+   * of each call), with `info` (title and version required). Opt-in, since it tells any caller
+   * what the server offers. Throws if `rpc.discover` is already registered.
+   */
+  enableDiscovery(info: OpenRpcInfo, options: DiscoveryOptions = {}): this {
+    const checked = checkInfo(info);
+    const handler = (): unknown => openRpcDocument(checked, this.methods, options);
+    this.checkName(DISCOVER_METHOD, true);
+    this.methods.set(DISCOVER_METHOD, makeEntry(DISCOVER_METHOD, handler, {}));
     return this;
   }
 

@@ -13,6 +13,14 @@ export {
   type HandlerMapping,
 } from './dispatcher.js';
 export { method, type MethodDecorator } from './decorators.js';
+export {
+  DISCOVER_METHOD,
+  OPENRPC_VERSION,
+  type DiscoveryOptions,
+  type OpenRpcDocument,
+  type OpenRpcInfo,
+  type OpenRpcMethod,
+} from './discovery.js';
 export type { Middleware, MiddlewareCall } from './middleware.js';
 export type { StandardSchemaV1 } from './standard-schema.js';
 export { ResultValidationError, MAX_REPORTED_ISSUES, type ValidationIssue } from './validation.js';
