@@ -549,7 +549,13 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
   private finishInput(): void {
     if (this.inputFinished) return;
     this.inputFinished = true;
-    const cut = this.peer.end().length > 0;
+    // The end may complete a message (a top-level number in json-stream): it is handled as usual.
+    // What the framer reports (a message cut off) is not answered: the remote side has gone.
+    let cut = false;
+    for (const message of this.peer.end()) {
+      if (message.kind === 'invalid' && isFramingError(message.error)) cut = true;
+      else this.receive(message, 0);
+    }
     const base = cut
       ? 'The remote side closed the connection in the middle of a message'
       : 'The remote side closed the connection';
@@ -651,6 +657,12 @@ export function connect<R extends MethodTable<R> = UntypedMethods, L extends Met
       ? (stream as StreamPair)
       : { readable: stream as Readable, writable: stream as Writable };
   return new JsonRpcConnection<R>(pair, options as ConnectOptions<MethodTable<never>>);
+}
+
+/** An error the framer gave (its `data` names the framing), not one about a parsed message. */
+function isFramingError(error: { readonly data?: unknown }): boolean {
+  const data = error.data as { framing?: unknown } | undefined;
+  return typeof data === 'object' && data !== null && typeof data.framing === 'string';
 }
 
 function isGarbage(error: { readonly data?: unknown }): boolean {

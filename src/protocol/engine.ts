@@ -70,6 +70,8 @@ export class ProtocolEngine<T = unknown> {
   private parsedIndex = 0;
   private inputDone = false;
   private endRouted = false;
+  /** What the framer said of the end of input, once asked: errors (a message cut off), if any. */
+  private endErrors: FrameEvent[] | undefined;
 
   constructor(options: ProtocolEngineOptions = {}) {
     const checked = checkedOptions(options);
@@ -347,8 +349,19 @@ export class ProtocolEngine<T = unknown> {
       return true;
     }
     if (!this.inputDone || this.endRouted || this.ctx.record.phase !== 'open') return false;
+    if (this.endErrors === undefined) {
+      // The end of input may complete a frame (a top-level number in json-stream): it is routed
+      // like any other, before the end itself.
+      const tail = this.wire.end();
+      this.endErrors = tail.filter((event) => event.kind === 'error');
+      if (this.endErrors.length < tail.length) {
+        this.resetParsed();
+        for (const event of tail) if (event.kind === 'frame') this.parseFrame(event);
+        return true;
+      }
+    }
     this.endRouted = true;
-    this.router.routeEnd(this.wire.end());
+    this.router.routeEnd(this.endErrors);
     return true;
   }
 

@@ -34,7 +34,7 @@ export class Wire {
     return this.framer === undefined ? EMPTY : this.framer.push(bytes);
   }
 
-  /** The stream ended: an error if it ended mid-frame. */
+  /** The stream ended: a frame it completes (a top-level number in json-stream), or an error if it ended mid-frame. */
   end(): FrameEvent[] {
     return this.framer === undefined ? EMPTY : this.framer.end();
   }
