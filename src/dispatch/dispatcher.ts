@@ -22,9 +22,10 @@ import { JsonRpcMethodNotFoundError } from '../parser/errors.js';
 import type { JsonRpcParams } from '../parser/messages.js';
 import { declarationOf } from './decorators.js';
 import { checkInfo, DISCOVER_METHOD, openRpcDocument, type DiscoveryOptions, type OpenRpcInfo } from './discovery.js';
-import { argumentsFor, callChecked, makeEntry, quote, type Entry } from './entry.js';
+import { argumentsFor, callChecked, makeEntry, type Entry } from './entry.js';
 import { collectMethods, namedMethods, type AnyClass, type AnyFunction } from './method-lookup.js';
 import { runMiddleware, type Middleware } from './middleware.js';
+import { quote } from './quote.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
 import type {
   DispatchContext,

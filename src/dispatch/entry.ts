@@ -8,7 +8,8 @@ import type { JsonRpcParams } from '../parser/messages.js';
 import type { AnyFunction } from './method-lookup.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
 import type { DeclaredError, DispatchContext, MethodOptions } from './types.js';
-import { invalidParamsError, ResultValidationError, validate } from './validation.js';
+import { quote } from './quote.js';
+import { invalidParamsError, isThenable, ResultValidationError, validate } from './validation.js';
 
 export interface Entry {
   /** The handler, bound to the object it was registered from (if any). */
@@ -25,14 +26,6 @@ export interface Entry {
   readonly summary: string | undefined;
   readonly description: string | undefined;
   readonly errors: readonly DeclaredError[];
-}
-
-/** Longest method name quoted back in an error's `data`, so a huge name is not echoed in full. */
-const MAX_QUOTED_NAME = 100;
-
-export function quote(name: string): string {
-  const shown = name.length > MAX_QUOTED_NAME ? `${name.slice(0, MAX_QUOTED_NAME)}…` : name;
-  return `'${shown}'`;
 }
 
 /** True for a Standard Schema v1 object (ArkType's schemas are functions, so both count). */
@@ -139,14 +132,6 @@ function checkedResult(schema: StandardSchemaV1, method: string, result: unknown
   const check = (value: unknown): unknown =>
     validate(schema, value, (issues) => new ResultValidationError(method, issues), signal, () => value);
   return isThenable(result) ? Promise.resolve(result).then(check) : check(result);
-}
-
-export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }
 
 /** The argument list for one call, or a -32602 explaining what the method takes. */

@@ -14,6 +14,7 @@
  * `onHandlerError`), as is anything else a middleware throws that is not a `JsonRpcException`.
  */
 import type { JsonRpcId, JsonRpcParams } from '../parser/messages.js';
+import { quote } from './quote.js';
 import type { DispatchContext } from './types.js';
 
 /** What a middleware sees of one call. */
@@ -74,7 +75,7 @@ export async function runMiddleware<C extends DispatchContext>(
     let called = false;
     const next = (): Promise<void> => {
       if (called) {
-        return Promise.reject(new Error(`Middleware #${index + 1} of '${shortName(method)}' called next() more than once`));
+        return Promise.reject(new Error(`Middleware #${index + 1} of ${quote(method)} called next() more than once`));
       }
       called = true;
       const rest = step(index + 1);
@@ -86,8 +87,4 @@ export async function runMiddleware<C extends DispatchContext>(
   };
   await step(0);
   return call.result;
-}
-
-function shortName(name: string): string {
-  return name.length > 100 ? `${name.slice(0, 100)}…` : name;
 }

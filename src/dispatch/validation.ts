@@ -11,6 +11,7 @@
  *   validates what comes back (`request(..., { result })`) rejects with the same class.
  */
 import { JsonRpcInvalidParamsError } from '../parser/errors.js';
+import { quote } from './quote.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
 import { untilAborted } from './until-aborted.js';
 
@@ -34,7 +35,7 @@ export class ResultValidationError extends Error {
     /** What the schema found, reduced as for -32602 (at most `MAX_REPORTED_ISSUES`). */
     readonly issues: readonly ValidationIssue[],
   ) {
-    super(`The result of '${method.length > 100 ? `${method.slice(0, 100)}…` : method}' does not match its schema: ${summary(issues)}`);
+    super(`The result of ${quote(method)} does not match its schema: ${summary(issues)}`);
   }
 }
 
@@ -82,7 +83,7 @@ export function validatedAnswer(
 /** The -32602 for params that failed `method`'s schema. */
 export function invalidParamsError(method: string, issues: ValidationIssue[]): JsonRpcInvalidParamsError {
   return new JsonRpcInvalidParamsError(undefined, {
-    reason: `The params of ${quoteName(method)} do not match its schema: ${summary(issues)}`,
+    reason: `The params of ${quote(method)} do not match its schema: ${summary(issues)}`,
     issues,
   });
 }
@@ -131,11 +132,7 @@ function shorten(text: string): string {
   return text.length > MAX_MESSAGE_LENGTH ? `${text.slice(0, MAX_MESSAGE_LENGTH)}…` : text;
 }
 
-function quoteName(name: string): string {
-  return `'${name.length > 100 ? `${name.slice(0, 100)}…` : name}'`;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     (typeof value === 'object' || typeof value === 'function') &&
     value !== null &&

@@ -34,8 +34,13 @@ export interface VersionedMessage {
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
+// (messages.ts has the same two helpers unexported: exporting them there would make them public API.)
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function toWireError(error: JsonRpcErrorObject): JsonRpcErrorObject {
+  return error.data === undefined ? { code: error.code, message: error.message } : { code: error.code, message: error.message, data: error.data };
 }
 
 /** The version `value` is read in under `mode`. */
@@ -116,12 +121,7 @@ export function encodeResultV1(id: JsonRpcId, result: unknown): string {
 
 /** A 1.0 error response (the error object as 2.0 writes it: code, message, data). */
 export function encodeErrorV1(id: JsonRpcId, error: JsonRpcException | JsonRpcErrorObject): string {
-  const wire =
-    error instanceof JsonRpcException
-      ? error.toJSON()
-      : error.data === undefined
-        ? { code: error.code, message: error.message }
-        : { code: error.code, message: error.message, data: error.data };
+  const wire = error instanceof JsonRpcException ? error.toJSON() : toWireError(error);
   return JSON.stringify({ result: null, error: wire, id });
 }
 

@@ -34,6 +34,11 @@ test('request(..., { result }) resolves with the schema\'s output, or rejects wi
     assert.deepEqual(err.issues.map((i) => i.path), [[]]);
     return true;
   });
+  // On a typed connection the params are still checked against the remote table.
+  const typed = p.client as unknown as import('../../src/node-streams/index.js').JsonRpcConnection<{ sum(a: number, b: number): number }>;
+  assert.equal(await typed.request('sum', [4, 5], { result: z.number().int() }), 9);
+  // @ts-expect-error: sum takes two numbers
+  await typed.request('sum', ['4', 5], { result: z.number() }).catch(() => undefined);
   // An error response is still the error, not a validation failure.
   await assert.rejects(p.client.request('nope', [], { result: z.number() }), (err: { code?: number }) => err.code === -32601);
   // Something that is not a schema rejects before anything is sent.
