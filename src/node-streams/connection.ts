@@ -71,6 +71,7 @@ import { PendingRequests, type PendingEntry } from './pending.js';
 import { mayRead, type ReadGateState } from './read-gate.js';
 import { InboundReader, type ReaderHost } from './reader.js';
 import { WriteQueue } from './write-queue.js';
+import { nodeFramerNatives } from './framer-natives.js';
 
 export { kDescribeEnd, kKeepStreams };
 export type {
@@ -131,7 +132,13 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
     this.writable = stream.writable;
     const framing = options.framing ?? 'newline';
     // PendingRequests tracks our requests; the peer's own set would be a second insert and delete.
-    this.peer = new JsonRpcPeer({ framing, maxMessageBytes: options.maxMessageBytes, utf8Length, trackPending: false });
+    this.peer = new JsonRpcPeer({
+      framing,
+      maxMessageBytes: options.maxMessageBytes,
+      utf8Length,
+      natives: nodeFramerNatives,
+      trackPending: false,
+    });
     this.policy = { exposeErrors: options.exposeErrors, onHandlerError: options.onHandlerError };
     this.listeners = new ConnectionListeners((error, event) =>
       reportHandlerError(error, this.policy, { method: '', id: undefined, stage: 'listener', event }),
