@@ -30,7 +30,7 @@
  * cancel and progress conventions; connections are built on the engine.
  */
 import { createFramer } from './framing/index.js';
-import { DEFAULT_MAX_MESSAGE_BYTES, type Framer, type FramingName } from './framing/types.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, type Framer, type FramingName, type FramerNatives } from './framing/types.js';
 import type { JsonRpcErrorObject, JsonRpcException } from './parser/errors.js';
 import {
   encodeError,
@@ -54,6 +54,11 @@ export interface JsonRpcPeerOptions {
    * function; a host with a native one (Node's `Buffer.byteLength`) should pass it.
    */
   utf8Length?: (text: string) => number;
+  /**
+   * UTF-8 decoding of incoming bytes. Default: `TextDecoder`; a host with faster natives should
+   * pass them (the Node layer passes ones built on `Buffer`). See `FramerOptions.natives`.
+   */
+  natives?: FramerNatives;
   /**
    * Keep the set of unanswered request ids (`pendingCount`, `isPending`). Default true. A host that
    * tracks its requests itself (the node-streams connection) passes false and saves a set insert
@@ -83,7 +88,11 @@ export class JsonRpcPeer {
   constructor(options: JsonRpcPeerOptions = {}) {
     this.framing = options.framing ?? 'newline';
     this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-    this.framer = createFramer(this.framing, { maxMessageBytes: this.maxMessageBytes, utf8Length: options.utf8Length });
+    this.framer = createFramer(this.framing, {
+      maxMessageBytes: this.maxMessageBytes,
+      utf8Length: options.utf8Length,
+      natives: options.natives,
+    });
     this.trackPending = options.trackPending !== false;
   }
 

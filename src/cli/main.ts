@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { EXIT, parseCommandLine, USAGE, UsageError } from './args.js';
 import { runCall } from './call.js';
+import { runDescribe } from './describe.js';
 import { CliFailure } from './endpoint.js';
 import { HELP } from './help.js';
 import { Interrupts } from './interrupts.js';
@@ -20,6 +21,7 @@ function version(): string {
 
 async function main(argv: readonly string[], interrupts: Interrupts): Promise<number> {
   try {
+    if (argv[0] === 'describe') return await runDescribe(argv.slice(1), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, interrupts });
     const command = parseCommandLine(argv);
     switch (command.command) {
       case 'help':

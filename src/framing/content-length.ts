@@ -47,7 +47,8 @@ import {
 import { LeadingBom } from './leading-bom.js';
 import { PartialFrame, smallChunkText } from './partial-frame.js';
 import type { FrameEvent, Framer, FramerOptions } from './types.js';
-import { FrameBatch, utf8ByteLength } from './utf8.js';
+import { FrameBatch } from './frame-batch.js';
+import { utf8ByteLength } from './utf8.js';
 
 /** The largest header block accepted. */
 export const MAX_HEADER_BYTES = 8 * 1024;
@@ -93,7 +94,7 @@ export class ContentLengthFramer implements Framer {
   private readonly maxMessageBytes: number;
   private readonly encoder = new TextEncoder();
   private readonly utf8Length: (text: string) => number;
-  private readonly batch = new FrameBatch('content-length');
+  private readonly batch: FrameBatch;
   private state = State.Header;
 
   // The header block being read (only when it did not match the fast path).
@@ -124,6 +125,7 @@ export class ContentLengthFramer implements Framer {
 
   constructor(options?: FramerOptions) {
     this.maxMessageBytes = resolveMaxMessageBytes(options);
+    this.batch = new FrameBatch(this.name, options?.natives);
     this.utf8Length = options?.utf8Length ?? utf8ByteLength;
   }
 

@@ -42,7 +42,7 @@ import { ScalarToken, startsToken, TopLevelString, TOKEN_PREVIEW_BYTES } from '.
 import { LeadingBom } from './leading-bom.js';
 import { PartialFrame, smallChunkText } from './partial-frame.js';
 import type { FrameEvent, Framer, FramerOptions } from './types.js';
-import { FrameBatch } from './utf8.js';
+import { FrameBatch } from './frame-batch.js';
 
 const PREVIEW_BYTES = 64;
 
@@ -86,7 +86,7 @@ export class JsonStreamFramer implements Framer {
   readonly name = 'json-stream' as const;
   private readonly maxMessageBytes: number;
   private readonly encoder = new TextEncoder();
-  private readonly batch = new FrameBatch('json-stream');
+  private readonly batch: FrameBatch;
 
   /** Nesting depth of the object or array being scanned; 0 between values and in a scalar. */
   private depth = 0;
@@ -113,6 +113,7 @@ export class JsonStreamFramer implements Framer {
 
   constructor(options?: FramerOptions) {
     this.maxMessageBytes = resolveMaxMessageBytes(options);
+    this.batch = new FrameBatch(this.name, options?.natives);
   }
 
   get bufferedBytes(): number {

@@ -8,6 +8,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { CallArgs } from '../connection/types.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { ErrorPolicy } from '../dispatch/error-policy.js';
+import type { StandardSchemaV1 } from '../dispatch/standard-schema.js';
 import type { DispatchContext, MethodTable, UntypedMethods } from '../dispatch/types.js';
 import type { FramingName } from '../framing/types.js';
 import type { JsonRpcConnection } from './connection.js';
@@ -99,6 +100,14 @@ export interface RequestOptions {
    * with a RangeError and nothing is sent.
    */
   timeoutMs?: number;
+}
+
+/**
+ * `request()`'s options with a Standard Schema for the result (issue 14): the call resolves with
+ * the schema's output, or rejects with `ResultValidationError` when the result does not match it.
+ */
+export interface ValidatedRequestOptions<S extends StandardSchemaV1 = StandardSchemaV1> extends RequestOptions {
+  result: S;
 }
 
 /** `params` and options of `connect()`'s `request()` for method `K` of the remote table `R`. */

@@ -29,7 +29,9 @@ import type { Readable, Writable } from 'node:stream';
 
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import { reportHandlerError, type ErrorPolicy } from '../dispatch/error-policy.js';
+import type { StandardSchemaV1 } from '../dispatch/standard-schema.js';
 import type { MethodTable, UntypedMethods } from '../dispatch/types.js';
+import { validatedAnswer } from '../dispatch/validation.js';
 import { JsonRpcRequestCancelledError } from '../parser/errors.js';
 import type {
   JsonRpcBatch,
@@ -55,6 +57,7 @@ import {
   type NotifyArgs,
   type RequestArgs,
   type RequestOptions,
+  type ValidatedRequestOptions,
   type RequestResult,
   type StreamPair,
 } from './connection-types.js';
@@ -68,6 +71,7 @@ import { PendingRequests, type PendingEntry } from './pending.js';
 import { mayRead, type ReadGateState } from './read-gate.js';
 import { InboundReader, type ReaderHost } from './reader.js';
 import { WriteQueue } from './write-queue.js';
+import { nodeFramerNatives } from './framer-natives.js';
 
 export { kDescribeEnd, kKeepStreams };
 export type {
@@ -81,6 +85,7 @@ export type {
   RequestOptions,
   RequestResult,
   StreamPair,
+  ValidatedRequestOptions,
 };
 
 const DEFAULT_MAX_CONCURRENT_HANDLERS = 32;
@@ -127,7 +132,13 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
     this.writable = stream.writable;
     const framing = options.framing ?? 'newline';
     // PendingRequests tracks our requests; the peer's own set would be a second insert and delete.
-    this.peer = new JsonRpcPeer({ framing, maxMessageBytes: options.maxMessageBytes, utf8Length, trackPending: false });
+    this.peer = new JsonRpcPeer({
+      framing,
+      maxMessageBytes: options.maxMessageBytes,
+      utf8Length,
+      natives: nodeFramerNatives,
+      trackPending: false,
+    });
     this.policy = { exposeErrors: options.exposeErrors, onHandlerError: options.onHandlerError };
     this.listeners = new ConnectionListeners((error, event) =>
       reportHandlerError(error, this.policy, { method: '', id: undefined, stage: 'listener', event }),
@@ -197,15 +208,21 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
    * - `RangeError` when `timeoutMs` is not a number >= 0 (Infinity: no timeout), `TypeError` when
    *   `signal` is not an AbortSignal: a rejection like every other fault of a call, nothing is sent.
    */
+  request<K extends keyof R & string, S extends StandardSchemaV1>(
+    method: K,
+    params: RequestArgs<R, K>[0],
+    options: ValidatedRequestOptions<S>,
+  ): Promise<StandardSchemaV1.InferOutput<S>>;
   request<K extends keyof R & string>(method: K, ...args: RequestArgs<R, K>): Promise<RequestResult<R, K>>;
   // (Named parameters in the implementation: a rest parameter would allocate an array per call.)
   request(method: string, params?: JsonRpcParams, options?: RequestOptions): Promise<unknown> {
     let signal: AbortSignal | undefined;
     let timeoutMs: number | undefined;
+    let result: StandardSchemaV1 | undefined; // (schema hook, issue 14)
     if (options !== undefined) {
       const checked = callOptions(options);
       if (checked instanceof Error) return Promise.reject(checked);
-      ({ signal, timeoutMs } = checked);
+      ({ signal, timeoutMs, result } = checked);
     }
     const refusal = this.refusal('request');
     if (refusal !== undefined) return rejection(refusal);
@@ -219,11 +236,12 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
     } catch (err) {
       return Promise.reject(err); // params with no JSON form (BigInt, a cycle)
     }
-    return new Promise<unknown>((resolve, reject) => {
+    const answer = new Promise<unknown>((resolve, reject) => {
       this.pending.add(id, method, resolve, reject, timeoutMs, signal);
       this.writer.push(text);
       this.pendingChanged();
     });
+    return result === undefined ? answer : validatedAnswer(method, result, answer, signal); // (schema hook, issue 14)
   }
 
   /**
