@@ -22,9 +22,10 @@ export interface HandlerErrorInfo {
    * - `'progress'`: an `onProgress` listener threw or rejected (`method` is the progress method);
    * - `'listener'`: a `connection.on(event)` listener (or a `stderr` function) threw or rejected;
    * - `'abort'`: a listener on a handler's `context.signal` threw when the signal aborted;
-   * - `'setup'`: the setup callback of a server (`listenTcp`) threw or rejected.
+   * - `'setup'`: the setup callback of a server (`listenTcp`) threw or rejected;
+   * - `'conventions'`: a function of custom `conventions` threw (the message went to the handlers).
    */
-  readonly stage: 'handler' | 'encode' | 'sequential' | 'progress' | 'listener' | 'abort' | 'setup';
+  readonly stage: 'handler' | 'encode' | 'sequential' | 'progress' | 'listener' | 'abort' | 'setup' | 'conventions';
   /** For `'listener'`: the event whose listener failed (`'close'`, ..., `'stderr'`). */
   readonly event?: string;
 }

@@ -61,9 +61,9 @@ import {
   type RequestResult,
   type StreamPair,
 } from './connection-types.js';
-import { ConnectionClosedError, RequestAbortedError } from './errors.js';
-import { ConnectionListeners } from './events.js';
-import { callGuarded, reporter, type Report } from './guard.js';
+import { ConnectionClosedError, RequestAbortedError } from '../connection/errors.js';
+import { ConnectionListeners } from '../connection/events.js';
+import { callGuarded, reporter, type Report } from '../connection/guard.js';
 import { InboundScheduler, type SchedulerHost } from './inbound.js';
 import { callOptions, sequentialTest } from './options.js';
 import { Outbox } from './outbox.js';
@@ -114,7 +114,7 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
   private readonly cancellation: boolean;
   private readonly earlyCancels = new EarlyCancels();
   private readonly progress = new Map<string | number, (value: unknown) => void>();
-  private readonly listeners: ConnectionListeners;
+  private readonly listeners: ConnectionListeners<ConnectionEvents>;
   /** Where a failing `onProgress` listener is reported. */
   private readonly progressFault: Report;
   private readonly describeEnd: (() => Promise<string | undefined>) | undefined;

@@ -35,7 +35,7 @@ import type { JsonRpcBatch, JsonRpcId, JsonRpcNotification, JsonRpcRequest } fro
 import { BatchGroup } from './batch-group.js';
 import type { JsonRpcConnection } from './connection.js';
 import type { ConnectionContext } from './connection-types.js';
-import { guardedController, isThenable, reporter } from './guard.js';
+import { guardedController, isThenable, reporter } from '../connection/guard.js';
 import type { Outbox } from './outbox.js';
 import { queueFull, type ReadGateState } from './read-gate.js';
 

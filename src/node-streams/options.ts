@@ -5,8 +5,8 @@
 import { isStandardSchema } from '../dispatch/entry.js';
 import type { StandardSchemaV1 } from '../dispatch/standard-schema.js';
 import type { ConnectOptions, RequestOptions } from './connection-types.js';
-import { durationProblem } from './durations.js';
-import { catchRejection, isThenable } from './guard.js';
+import { durationProblem } from '../connection/durations.js';
+import { catchRejection, isThenable } from '../connection/guard.js';
 
 const noop = (): void => {};
 

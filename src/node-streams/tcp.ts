@@ -21,8 +21,8 @@ import net from 'node:net';
 import { reportHandlerError } from '../dispatch/error-policy.js';
 import type { MethodTable, UntypedMethods } from '../dispatch/types.js';
 import { connect, type ConnectOptions, type JsonRpcConnection } from './connection.js';
-import { ConnectionClosedError } from './errors.js';
-import { describeThrown, isThenable } from './guard.js';
+import { ConnectionClosedError } from '../connection/errors.js';
+import { describeThrown, isThenable } from '../connection/guard.js';
 
 /** Where to listen or connect: a TCP host and port, or a socket/pipe path. */
 export type SocketAddress = { readonly host?: string; readonly port: number } | { readonly path: string };

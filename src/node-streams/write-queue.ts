@@ -22,7 +22,7 @@
  */
 import type { Writable } from 'node:stream';
 
-import { ConnectionClosedError } from './errors.js';
+import { ConnectionClosedError } from '../connection/errors.js';
 
 interface Waiters {
   promise: Promise<void>;

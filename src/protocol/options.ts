@@ -20,7 +20,7 @@ export interface ProtocolEngineOptions {
    * notification dropped. Default 1024.
    */
   maxQueuedMessages?: number;
-  /** The same bound in bytes (one message larger than it is still queued alone). Default 8 MiB. */
+  /** The same bound in bytes (one message larger than it is still queued alone). Default 4 MiB (as connect()'s). */
   maxQueuedBytes?: number;
   /** The most calls a batch may hold; a larger one runs nothing and is answered -32600. Default 1000. */
   maxBatchSize?: number;
@@ -33,7 +33,7 @@ export interface ProtocolEngineOptions {
 
 export const DEFAULT_MAX_CONCURRENT_HANDLERS = 32;
 export const DEFAULT_MAX_QUEUED_MESSAGES = 1024;
-export const DEFAULT_MAX_QUEUED_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_MAX_QUEUED_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_MAX_BATCH_SIZE = 1000;
 
 const FRAMINGS: readonly string[] = ['newline', 'content-length', 'json-stream', 'message'];

@@ -21,7 +21,10 @@ export class Outgoing<T> {
   add(request: OutgoingRequest<T>): void {
     this.pending.set(request.id, request);
     const progressToken = request.progressToken;
-    if (progressToken !== undefined) this.progress.set(progressToken, { token: request.token, request });
+    if (progressToken === undefined) return;
+    // A token watched with `watchProgress()` keeps its watcher: the request only carries it.
+    if (this.progress.get(progressToken)?.request === undefined && this.progress.has(progressToken)) return;
+    this.progress.set(progressToken, { token: request.token, request });
   }
 
   /** Removes and returns the request with `id`, if it still waits. */
