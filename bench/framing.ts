@@ -32,6 +32,7 @@ import {
   type FramingName,
 } from '../src/framing/index.js';
 import { parseMessage } from '../src/parser/messages.js';
+import { nodeFramerNatives } from '../src/node-streams/framer-natives.js';
 import { fmtRatio, interleave, makeRow, pairedRatios, printGrid, printRows, progress, type Row } from './harness.js';
 import {
   concatBytes,
@@ -118,11 +119,14 @@ function countFrames(event: FrameEvent): number {
   return 1;
 }
 
+/** Our framers as the Node connection builds them: with Node's UTF-8 decoding injected. */
+const NODE = { natives: nodeFramerNatives };
+
 const OUR_CONTENDERS: Contender[] = [
   {
     name: OURS('newline'),
     run(w) {
-      const framer = retain(OURS('newline'), new NewlineFramer());
+      const framer = retain(OURS('newline'), new NewlineFramer(NODE));
       let n = 0;
       for (const chunk of w.chunks.newline) for (const e of framer.push(chunk)) n += countFrames(e);
       framer.end();
@@ -132,7 +136,7 @@ const OUR_CONTENDERS: Contender[] = [
   {
     name: OURS('content-length'),
     run(w) {
-      const framer = retain(OURS('content-length'), new ContentLengthFramer());
+      const framer = retain(OURS('content-length'), new ContentLengthFramer(NODE));
       let n = 0;
       for (const chunk of w.chunks['content-length']) for (const e of framer.push(chunk)) n += countFrames(e);
       framer.end();
@@ -142,7 +146,7 @@ const OUR_CONTENDERS: Contender[] = [
   {
     name: OURS('json-stream'),
     run(w) {
-      const framer = retain(OURS('json-stream'), new JsonStreamFramer());
+      const framer = retain(OURS('json-stream'), new JsonStreamFramer(NODE));
       let n = 0;
       for (const chunk of w.chunks['json-stream']) for (const e of framer.push(chunk)) n += countFrames(e);
       framer.end();

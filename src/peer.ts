@@ -24,9 +24,13 @@
  * discriminated by `kind`. A malformed message comes back in place as `{ kind: 'invalid' }`: answer
  * it with `respondWithError(message, message.error)` and carry on. A malformed response comes back
  * as `{ kind: 'invalidResponse' }`: never answer it; fail the request waiting under its `id`.
+ *
+ * The peer routes nothing. `ProtocolEngine` (src/protocol) is the layer above it: responses matched
+ * to requests, incoming ids in flight, batches assembled, scheduling under bounds, the LSP and MCP
+ * cancel and progress conventions; connections are built on the engine.
  */
 import { createFramer } from './framing/index.js';
-import { DEFAULT_MAX_MESSAGE_BYTES, type Framer, type FramingName } from './framing/types.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, type Framer, type FramingName, type FramerNatives } from './framing/types.js';
 import type { JsonRpcErrorObject, JsonRpcException } from './parser/errors.js';
 import {
   encodeError,
@@ -50,6 +54,11 @@ export interface JsonRpcPeerOptions {
    * function; a host with a native one (Node's `Buffer.byteLength`) should pass it.
    */
   utf8Length?: (text: string) => number;
+  /**
+   * UTF-8 decoding of incoming bytes. Default: `TextDecoder`; a host with faster natives should
+   * pass them (the Node layer passes ones built on `Buffer`). See `FramerOptions.natives`.
+   */
+  natives?: FramerNatives;
   /**
    * Keep the set of unanswered request ids (`pendingCount`, `isPending`). Default true. A host that
    * tracks its requests itself (the node-streams connection) passes false and saves a set insert
@@ -79,7 +88,11 @@ export class JsonRpcPeer {
   constructor(options: JsonRpcPeerOptions = {}) {
     this.framing = options.framing ?? 'newline';
     this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-    this.framer = createFramer(this.framing, { maxMessageBytes: this.maxMessageBytes, utf8Length: options.utf8Length });
+    this.framer = createFramer(this.framing, {
+      maxMessageBytes: this.maxMessageBytes,
+      utf8Length: options.utf8Length,
+      natives: options.natives,
+    });
     this.trackPending = options.trackPending !== false;
   }
 
@@ -171,10 +184,13 @@ export class JsonRpcPeer {
   /**
    * Feeds the next chunk of the incoming stream. Returns the messages it completes, in order; an
    * unfinished message is kept for the next call. Never throws for anything the remote side sent.
+   * `frameLengths`, when given, receives the length of each message's JSON text (0 for what the
+   * framer rejected), in the same order: a host that bounds queued work in bytes weighs the
+   * bytes a chunk completed (`bufferedBytes` before, plus the chunk, minus after) by them.
    */
-  parse(chunk: Uint8Array | string): JsonRpcMessage[] {
+  parse(chunk: Uint8Array | string, frameLengths?: number[]): JsonRpcMessage[] {
     const bytes = typeof chunk === 'string' ? textEncoder.encode(chunk) : chunk;
-    return this.toMessages(this.framer.push(bytes));
+    return this.toMessages(this.framer.push(bytes), frameLengths);
   }
 
   /**
@@ -222,15 +238,17 @@ export class JsonRpcPeer {
     return { ids, json: `[${texts.join(',')}]` };
   }
 
-  private toMessages(events: ReturnType<Framer['push']>): JsonRpcMessage[] {
+  private toMessages(events: ReturnType<Framer['push']>, frameLengths?: number[]): JsonRpcMessage[] {
     const messages: JsonRpcMessage[] = [];
     const track = this.trackPending && this.pending.size > 0;
     for (let i = 0; i < events.length; i++) {
       const event = events[i]!;
       if (event.kind === 'error') {
         messages.push({ kind: 'invalid', id: null, error: event.error });
+        frameLengths?.push(0);
         continue;
       }
+      frameLengths?.push(event.text.length);
       const message = parseMessage(event.text);
       if (track) this.settle(message);
       messages.push(message);

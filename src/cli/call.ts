@@ -17,7 +17,7 @@ import { JsonRpcException, JsonRpcMethodNotFoundError } from '../parser/errors.j
 import { JsonRpcInvalidResponseError } from '../parser/invalid-response.js';
 import { encodeMessage, type JsonRpcParams } from '../parser/messages.js';
 import type { ConnectionContext } from '../node-streams/connection.js';
-import { ConnectionClosedError, RequestTimeoutError } from '../node-streams/errors.js';
+import { ConnectionClosedError, RequestTimeoutError } from '../connection/errors.js';
 import { EXIT, parseScriptLine, SIGNAL_EXIT, UsageError, type CallCommand, type CallStep } from './args.js';
 import { CliFailure, describeEndpoint, openEndpoint, type OpenConnection } from './endpoint.js';
 import { FramingWatch, QUIET_MS } from './framing-watch.js';

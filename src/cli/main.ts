@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { EXIT, parseCommandLine, USAGE, UsageError } from './args.js';
 import { runCall } from './call.js';
+import { runDescribe } from './describe.js';
 import { CliFailure } from './endpoint.js';
 import { HELP } from './help.js';
 import { Interrupts } from './interrupts.js';
@@ -31,6 +32,7 @@ async function main(argv: readonly string[], interrupts: Interrupts): Promise<nu
       }
       return traffic.command === 'tap' ? await runTap(traffic, process) : await runStats(traffic, process);
     }
+    if (argv[0] === 'describe') return await runDescribe(argv.slice(1), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, interrupts });
     const command = parseCommandLine(argv);
     switch (command.command) {
       case 'help':

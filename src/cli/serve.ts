@@ -15,7 +15,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Dispatcher } from '../dispatch/dispatcher.js';
 import { JsonRpcException } from '../parser/errors.js';
-import { describeThrown } from '../node-streams/guard.js';
+import { describeThrown } from '../connection/guard.js';
 import { connectStdio } from '../node-streams/stdio.js';
 import type { JsonRpcConnection } from '../node-streams/connection.js';
 import { listenTcp, type JsonRpcServer, type ListenOptions, type SocketAddress } from '../node-streams/tcp.js';

@@ -18,14 +18,20 @@
  * `toString` are "Method not found" unless registered. Params are passed as parsed, never merged
  * into another object, so `{"__proto__": ...}` in params cannot reach `Object.prototype`.
  */
-import {
-  JsonRpcInvalidParamsError,
-  JsonRpcMethodNotFoundError,
-  JsonRpcRequestCancelledError,
-} from '../parser/errors.js';
+import { JsonRpcMethodNotFoundError } from '../parser/errors.js';
 import type { JsonRpcParams } from '../parser/messages.js';
+import { declarationOf } from './decorators.js';
+import { checkInfo, DISCOVER_METHOD, openRpcDocument, type DiscoveryOptions, type OpenRpcInfo } from './discovery.js';
+import { argumentsFor, callChecked, makeEntry, type Entry } from './entry.js';
+import { collectMethods, namedMethods, type AnyClass, type AnyFunction } from './method-lookup.js';
+import { runMiddleware, type Middleware } from './middleware.js';
+import { quote } from './quote.js';
+import type { StandardSchemaV1 } from './standard-schema.js';
 import type {
   DispatchContext,
+  ParamsSchemaFor,
+  SchemaHandler,
+  SchemaMethodOptions,
   MethodOptions,
   MethodTable,
   NamedContextHandler,
@@ -44,27 +50,35 @@ export interface AddMethodsOptions {
   prefix?: string;
   /** Allow names beginning with `rpc.` (see `MethodOptions`). */
   allowReserved?: boolean;
+  /**
+   * Registers exactly these methods of `source` instead of collecting them: each must be a
+   * function-valued data property found on `source` or its prototype chain (a built-in's method
+   * too, since it was named), else nothing is registered and this throws.
+   */
+  methods?: readonly string[];
+  /**
+   * Base classes (a library's, written with `class`) whose methods, and their bases', are not
+   * collected. Built-in classes and constructors that are not `class` declarations end the
+   * collection anyway (see `addMethods`).
+   */
+  stopAt?: AnyClass | readonly AnyClass[];
+}
+
+/** Options of `new Dispatcher(mapping, options)`. */
+export interface DispatcherOptions {
+  /**
+   * Check every result that has a `result` schema before it is sent: one that fails is answered
+   * -32603 and reported to `onHandlerError` as a `ResultValidationError`. Default false (the
+   * schemas then only describe results, for `rpc.discover`): turn it on in development and tests.
+   */
+  validateResults?: boolean;
 }
 
 /** Handlers for some of `M`'s methods, as `new Dispatcher(mapping)` takes them. */
 export type HandlerMapping<M> = { [K in keyof M]?: PlainHandler<M, K> };
 
-type AnyFunction = (...args: unknown[]) => unknown;
-
-interface Entry {
-  /** The handler, bound to the object it was registered from (if any). */
-  readonly fn: AnyFunction;
-  readonly shape: 'any' | 'positional' | 'named';
-  readonly arity: number;
-  readonly minArity: number;
-  readonly optional: boolean;
-}
-
 /** Names beginning with this are reserved by the specification for rpc-internal methods. */
 export const RESERVED_PREFIX = 'rpc.';
-
-/** Longest method name quoted back in an error's `data`, so a huge name is not echoed in full. */
-const MAX_QUOTED_NAME = 100;
 
 /** Answers every method that is not registered (see `Dispatcher.fallback`). */
 export type FallbackHandler<C extends DispatchContext = DispatchContext> = (
@@ -76,13 +90,22 @@ export type FallbackHandler<C extends DispatchContext = DispatchContext> = (
 export class Dispatcher<M extends MethodTable<M> = UntypedMethods, C extends DispatchContext = DispatchContext> {
   private readonly methods = new Map<string, Entry>();
   private fallbackHandler: FallbackHandler<C> | undefined;
+  /**
+   * Replaced, never mutated, by `use()`: a call runs the chain it started with. Stored as
+   * `Middleware<never>` (every `Middleware<C>` is one) so that `C` stays out of the class's private
+   * members, where it would stop `Dispatcher<M, ConnectionContext>` from converting to
+   * `Dispatcher<M, DispatchContext>`.
+   */
+  private middleware: readonly Middleware<never>[] = [];
+  private readonly validateResults: boolean;
 
   /**
-   * `mapping` is registered as by `addMethods(mapping)`: its own and inherited (class) methods,
-   * never `Object.prototype`'s. `M` is never inferred from `mapping`: without a type argument the
-   * dispatcher is untyped (`UntypedMethods`).
+   * `mapping` is registered as by `addMethods(mapping)`: a plain object's own enumerable functions,
+   * or a class instance's methods of its own class declarations (see `addMethods`). `M` is never
+   * inferred from `mapping`: without a type argument the dispatcher is untyped (`UntypedMethods`).
    */
-  constructor(mapping?: HandlerMapping<NoInfer<M>>) {
+  constructor(mapping?: HandlerMapping<NoInfer<M>>, options: DispatcherOptions = {}) {
+    this.validateResults = options.validateResults === true;
     if (mapping !== undefined) this.addMethods(mapping);
   }
 
@@ -90,9 +113,16 @@ export class Dispatcher<M extends MethodTable<M> = UntypedMethods, C extends Dis
    * Registers `handler` under `name`. Without options the handler gets the params and no context
    * (arrays spread, an object as one argument, nothing checked). With `{ params: 'positional',
    * arity }` or `{ params: 'named' }` the params are checked (-32602 if they do not fit) and the
-   * context follows them. Throws if `name` is taken (call `remove()` first) or begins with `rpc.`
-   * without `allowReserved`.
+   * context follows them. With `{ params: schema }` (any Standard Schema) the params are validated
+   * first (-32602 with `data.issues`) and the handler gets the schema's output, then the context;
+   * its parameter types are inferred from the schema. Throws if `name` is taken (call `remove()`
+   * first) or begins with `rpc.` without `allowReserved`.
    */
+  add<
+    K extends keyof M & string,
+    P extends ParamsSchemaFor<M, K>,
+    R extends StandardSchemaV1 | undefined = undefined,
+  >(name: K, handler: SchemaHandler<M, K, C, P, R>, options: SchemaMethodOptions<P, NonNullable<R>> & { result?: R }): this;
   add<K extends keyof M & string>(
     name: K,
     handler: PositionalContextHandler<M, K, C>,
@@ -108,15 +138,24 @@ export class Dispatcher<M extends MethodTable<M> = UntypedMethods, C extends Dis
   }
 
   /**
-   * Registers every method of `source`: its own function-valued properties and those of its
-   * prototype chain (class methods), stopping before `Object.prototype`/`Function.prototype` and
-   * skipping a class's `constructor` and accessors (getters are never called). Each is bound to
-   * `source` and registered without options (no context, no arity check); use `add()` for those.
-   * All names are checked before any is registered, so a clash registers nothing.
+   * Registers the methods of `source`, and only those somebody wrote to be served:
+   * - a plain object (or one with a null prototype): its own enumerable function-valued properties;
+   * - a class instance: its own enumerable function-valued properties (arrow-function fields), then
+   *   the methods of its class and of each base class, nearest first, up to (not including) the
+   *   first base that is a built-in (`Object`, `Map`, `Array`, `Error`, `Promise`, `EventTarget`,
+   *   any class the runtime provides as a global), a constructor not declared with `class`
+   *   (`EventEmitter`, Node streams, ES5-style functions), or one listed in `stopAt`;
+   * - a class itself: its static methods, and those of its base classes by the same rule.
+   * Accessors are never called nor registered, nor are symbol-keyed members or a class's
+   * `constructor`; a name found once hides the same name further up. `methods: [...]` registers
+   * exactly the names listed instead. Each is bound to `source` and registered without options (no
+   * context, no arity check); use `add()` for those. All names are checked before any is
+   * registered, so a clash registers nothing.
    */
   addMethods(source: object, options: AddMethodsOptions = {}): this {
     const prefix = options.prefix ?? '';
-    const found = collectMethods(source);
+    const found =
+      options.methods !== undefined ? namedMethods(source, options.methods) : collectMethods(source, options.stopAt);
     const entries: [string, Entry][] = [];
     for (const [key, fn] of found) {
       const name = prefix + key;
@@ -124,6 +163,43 @@ export class Dispatcher<M extends MethodTable<M> = UntypedMethods, C extends Dis
       entries.push([name, makeEntry(name, fn.bind(source) as AnyFunction, {})]);
     }
     for (const [name, entry] of entries) this.methods.set(name, entry);
+    return this;
+  }
+
+  /**
+   * Registers the methods of `service` marked with `@method()`, each with the name and options of
+   * its decorator (plus `prefix`). Methods are found by `addMethods()`'s rule (its own class
+   * declarations, nearest first), so an undecorated override in a subclass hides a decorated
+   * base method. Throws, registering nothing, if a name is taken or no method is decorated.
+   */
+  addService(service: object, options: { prefix?: string } = {}): this {
+    const prefix = options.prefix ?? '';
+    const entries = new Map<string, Entry>();
+    for (const fn of collectMethods(service).values()) {
+      const declaration = declarationOf(fn);
+      if (declaration === undefined) continue;
+      const name = prefix + declaration.name;
+      this.checkName(name, declaration.options.allowReserved === true);
+      if (entries.has(name)) throw new Error(`addService(): two methods are served as ${quote(name)}`);
+      entries.set(name, makeEntry(name, fn.bind(service) as AnyFunction, declaration.options));
+    }
+    if (entries.size === 0) {
+      throw new TypeError('addService() found no methods decorated with @method() on the object given');
+    }
+    for (const [name, entry] of entries) this.methods.set(name, entry);
+    return this;
+  }
+
+  /**
+   * Serves `rpc.discover`: an OpenRPC 1.3 document describing every method registered (at the time
+   * of each call), with `info` (title and version required). Opt-in, since it tells any caller
+   * what the server offers. Throws if `rpc.discover` is already registered.
+   */
+  enableDiscovery(info: OpenRpcInfo, options: DiscoveryOptions = {}): this {
+    const checked = checkInfo(info);
+    const handler = (): unknown => openRpcDocument(checked, this.methods, options);
+    this.checkName(DISCOVER_METHOD, true);
+    this.methods.set(DISCOVER_METHOD, makeEntry(DISCOVER_METHOD, handler, {}));
     return this;
   }
 
@@ -183,12 +259,43 @@ export class Dispatcher<M extends MethodTable<M> = UntypedMethods, C extends Dis
    * microtask or a pending-request entry (a third of the serving cost of a small request).
    */
   call(method: string, params: JsonRpcParams | undefined, context: C): unknown {
+    if (this.middleware.length !== 0) return this.callThroughMiddleware(method, params, context);
     const entry = this.methods.get(method);
-    if (entry === undefined) {
-      if (this.fallbackHandler !== undefined) return this.fallbackHandler(method, params, context);
-      throw new JsonRpcMethodNotFoundError(undefined, { reason: `Method ${quote(method)} is not registered` });
+    if (entry === undefined) return this.unregistered(method, params, context);
+    if (entry.paramsSchema !== undefined || (entry.resultSchema !== undefined && this.validateResults)) {
+      return callChecked(entry, method, params, context, this.validateResults);
     }
     return Reflect.apply(entry.fn, undefined, argumentsFor(entry, method, params, context));
+  }
+
+  /**
+   * Adds a middleware around every incoming call (see `Middleware`): the first added is the
+   * outermost. Calls already running keep the chain they started with. With none added, `call()`
+   * does exactly what it did without middleware support, at the same cost.
+   */
+  use(middleware: Middleware<C>): this {
+    if (typeof middleware !== 'function') throw new TypeError(`use() takes a function, got ${typeof middleware}`);
+    this.middleware = [...this.middleware, middleware];
+    return this;
+  }
+
+  /**
+   * `call()` with middleware. Its own method because the closure it makes would otherwise cost
+   * `call()` a context allocation on every call, middleware or not.
+   */
+  private callThroughMiddleware(method: string, params: JsonRpcParams | undefined, context: C): Promise<unknown> {
+    const innermost = (m: string, p: JsonRpcParams | undefined, c: C): unknown => {
+      const entry = this.methods.get(m);
+      if (entry === undefined) return this.unregistered(m, p, c);
+      return callChecked(entry, m, p, c, this.validateResults);
+    };
+    return runMiddleware(this.middleware as readonly Middleware<C>[], innermost, method, params, context);
+  }
+
+  /** The fallback's answer for an unregistered `method`, or -32601. */
+  private unregistered(method: string, params: JsonRpcParams | undefined, context: C): unknown {
+    if (this.fallbackHandler !== undefined) return this.fallbackHandler(method, params, context);
+    throw new JsonRpcMethodNotFoundError(undefined, { reason: `Method ${quote(method)} is not registered` });
   }
 
   private checkName(name: string, allowReserved: boolean): void {
@@ -203,103 +310,4 @@ export class Dispatcher<M extends MethodTable<M> = UntypedMethods, C extends Dis
       throw new Error(`Method ${quote(name)} is already registered; call remove(${quote(name)}) first to replace it`);
     }
   }
-}
-
-function makeEntry(name: string, fn: AnyFunction, options: MethodOptions): Entry {
-  if (typeof fn !== 'function') {
-    throw new TypeError(`The handler of ${quote(name)} must be a function, got ${typeof fn}`);
-  }
-  switch (options.params) {
-    case undefined:
-      return { fn, shape: 'any', arity: 0, minArity: 0, optional: false };
-    case 'named':
-      return { fn, shape: 'named', arity: 1, minArity: 1, optional: options.optional === true };
-    case 'positional': {
-      const { arity } = options;
-      const minArity = options.minArity ?? arity;
-      if (!Number.isInteger(arity) || arity < 0) {
-        throw new RangeError(`The arity of ${quote(name)} must be a non-negative integer, got ${String(arity)}`);
-      }
-      if (!Number.isInteger(minArity) || minArity < 0 || minArity > arity) {
-        throw new RangeError(`The minArity of ${quote(name)} must be an integer in 0..${arity}, got ${String(minArity)}`);
-      }
-      return { fn, shape: 'positional', arity, minArity, optional: false };
-    }
-    default:
-      throw new TypeError(
-        `Unknown params shape ${JSON.stringify((options as { params: unknown }).params)} for ${quote(name)}; ` +
-          `use 'positional', 'named' or leave it out`,
-      );
-  }
-}
-
-/** The argument list for one call, or a -32602 explaining what the method takes. */
-function argumentsFor(entry: Entry, method: string, params: JsonRpcParams | undefined, context: unknown): unknown[] {
-  const list = Array.isArray(params) ? (params as readonly unknown[]) : undefined;
-  switch (entry.shape) {
-    case 'any':
-      if (params === undefined) return [];
-      // The params array itself: apply() copies it into the handler's arguments.
-      return list !== undefined ? (list as unknown[]) : [params];
-    case 'named':
-      if (list !== undefined) throw invalidParams(`${quote(method)} takes named params (an object), not an array`);
-      if (params === undefined && !entry.optional) {
-        throw invalidParams(`${quote(method)} takes named params (an object), and none were sent`);
-      }
-      return [params, context];
-    case 'positional': {
-      if (params !== undefined && list === undefined) {
-        throw invalidParams(`${quote(method)} takes positional params (an array), not an object`);
-      }
-      const count = list === undefined ? 0 : list.length;
-      if (count < entry.minArity || count > entry.arity) {
-        const takes = entry.minArity === entry.arity ? `${entry.arity}` : `${entry.minArity} to ${entry.arity}`;
-        throw invalidParams(`${quote(method)} takes ${takes} positional params, got ${count}`);
-      }
-      // Padded so that the context is always argument number `arity`, whatever the caller sent.
-      const args = new Array<unknown>(entry.arity + 1).fill(undefined);
-      for (let i = 0; i < count; i++) args[i] = (list as readonly unknown[])[i];
-      args[entry.arity] = context;
-      return args;
-    }
-  }
-}
-
-function invalidParams(reason: string): JsonRpcInvalidParamsError {
-  return new JsonRpcInvalidParamsError(undefined, { reason });
-}
-
-function quote(name: string): string {
-  const shown = name.length > MAX_QUOTED_NAME ? `${name.slice(0, MAX_QUOTED_NAME)}…` : name;
-  return `'${shown}'`;
-}
-
-/**
- * Function-valued data properties of `source` and its prototypes, nearest first, up to (not
- * including) `Object.prototype`/`Function.prototype`. A name seen once is never looked up again,
- * so an own non-function property hides a class method of the same name.
- */
-function collectMethods(source: object): Map<string, AnyFunction> {
-  if ((typeof source !== 'object' && typeof source !== 'function') || source === null) {
-    throw new TypeError(`addMethods() takes an object, got ${source === null ? 'null' : typeof source}`);
-  }
-  const found = new Map<string, AnyFunction>();
-  const seen = new Set<string>();
-  for (
-    let layer: object | null = source;
-    layer !== null && layer !== Object.prototype && layer !== Function.prototype;
-    layer = Object.getPrototypeOf(layer) as object | null
-  ) {
-    for (const key of Object.getOwnPropertyNames(layer)) {
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const descriptor = Object.getOwnPropertyDescriptor(layer, key);
-      const value: unknown = descriptor?.value;
-      if (typeof value !== 'function') continue;
-      // A class's own `constructor` is not a method; a mapping's explicit `constructor` member is.
-      if (key === 'constructor' && (value as { prototype?: unknown }).prototype === layer) continue;
-      found.set(key, value as AnyFunction);
-    }
-  }
-  return found;
 }

@@ -22,9 +22,10 @@ export interface HandlerErrorInfo {
    * - `'progress'`: an `onProgress` listener threw or rejected (`method` is the progress method);
    * - `'listener'`: a `connection.on(event)` listener (or a `stderr` function) threw or rejected;
    * - `'abort'`: a listener on a handler's `context.signal` threw when the signal aborted;
-   * - `'setup'`: the setup callback of a server (`listenTcp`) threw or rejected.
+   * - `'setup'`: the setup callback of a server (`listenTcp`) threw or rejected;
+   * - `'conventions'`: a function of custom `conventions` threw (the message went to the handlers).
    */
-  readonly stage: 'handler' | 'encode' | 'sequential' | 'progress' | 'listener' | 'abort' | 'setup';
+  readonly stage: 'handler' | 'encode' | 'sequential' | 'progress' | 'listener' | 'abort' | 'setup' | 'conventions';
   /** For `'listener'`: the event whose listener failed (`'close'`, ..., `'stderr'`). */
   readonly event?: string;
 }
@@ -50,29 +51,53 @@ const UNKNOWN_INFO: HandlerErrorInfo = { method: '', id: undefined, stage: 'hand
  * Maps anything a handler threw into the exception to send under `policy`: a `JsonRpcException`
  * unchanged, anything else a -32603 `JsonRpcInternalError` (with a description only if
  * `exposeErrors`), after reporting it to `onHandlerError`.
+ *
+ * Total: it never throws, whatever `error` is (a Proxy whose traps throw, a revoked Proxy, getters
+ * that throw, a Symbol, a cycle) and whatever the hook does. A `JsonRpcException` whose `toJSON()`
+ * throws or gives no valid error object is a server fault like any other.
  */
 export function toJsonRpcException(
   error: unknown,
   policy: ErrorPolicy = {},
   info: HandlerErrorInfo = UNKNOWN_INFO,
 ): JsonRpcException {
-  if (error instanceof JsonRpcException) return error;
+  // instanceof JsonRpcException is a brand check: it runs no trap of a Proxy.
+  if (error instanceof JsonRpcException && hasWireForm(error)) return error;
   reportHandlerError(error, policy, info);
-  const expose = policy.exposeErrors ?? false;
-  if (expose === false) return new JsonRpcInternalError();
-  return new JsonRpcInternalError(undefined, describe(error, expose === 'with-stack'));
+  try {
+    const expose = policy.exposeErrors ?? false;
+    if (expose === false) return new JsonRpcInternalError();
+    return new JsonRpcInternalError(undefined, describe(error, expose === 'with-stack'));
+  } catch {
+    return new JsonRpcInternalError();
+  }
 }
 
-/** Calls `onHandlerError`, swallowing whatever it throws or rejects with. */
+/** Calls `onHandlerError`, swallowing whatever it throws, rejects with or returns. */
 export function reportHandlerError(error: unknown, policy: ErrorPolicy, info: HandlerErrorInfo): void {
-  const hook = policy.onHandlerError;
-  if (hook === undefined) return;
   try {
+    const hook = policy.onHandlerError;
+    if (hook === undefined) return;
     const returned: unknown = hook(error, info);
     // A hook declared `async` returns a promise; its rejection must not become an unhandled one.
     if (isThenable(returned)) returned.then(undefined, () => undefined);
   } catch {
     // The hook is for logging; a failing logger must not change what the caller receives.
+  }
+}
+
+/** Whether a thrown exception's `toJSON()` (which a subclass may override) gives a sendable error object. */
+function hasWireForm(error: JsonRpcException): boolean {
+  try {
+    const wire: unknown = error.toJSON();
+    return (
+      typeof wire === 'object' &&
+      wire !== null &&
+      Number.isInteger((wire as { code?: unknown }).code) &&
+      typeof (wire as { message?: unknown }).message === 'string'
+    );
+  } catch {
+    return false;
   }
 }
 
@@ -86,13 +111,20 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 
 /** A JSON-safe description of a thrown value. Reading its members may throw (getters, proxies). */
 function describe(error: unknown, withStack: boolean): { name?: string; message: string; stack?: string } {
-  if (error instanceof Error) {
+  let isError: boolean;
+  try {
+    isError = error instanceof Error; // on a Proxy this runs its getPrototypeOf trap
+  } catch {
+    isError = false;
+  }
+  if (isError) {
+    const err = error as Error;
     const out: { name?: string; message: string; stack?: string } = {
-      name: safeString(() => error.name),
-      message: safeString(() => error.message),
+      name: safeString(() => err.name),
+      message: safeString(() => err.message),
     };
     if (withStack) {
-      const stack = safeString(() => error.stack ?? '');
+      const stack = safeString(() => err.stack ?? '');
       if (stack !== '') out.stack = stack;
     }
     return out;

@@ -17,13 +17,16 @@ import { JsonRpcInvalidRequestError } from '../parser/errors.js';
 import {
   encodeError,
   parseErrorMessage,
-  parseMessage,
+  validateMessage,
   type JsonRpcBatch,
+  type JsonRpcInvalidMessage,
   type JsonRpcMessage,
+  type JsonRpcSingleMessage,
 } from '../parser/messages.js';
+import { validateVersioned, type JsonRpcVersion, type VersionedMessage } from '../parser/v1.js';
 import type { Dispatcher } from './dispatcher.js';
 import { runPool } from './pool.js';
-import { respondWith, type OptionsArgument, type RespondOptions } from './respond.js';
+import { JSON_RPC_1, respondWith, type OptionsArgument, type RespondOptions } from './respond.js';
 import type { DispatchContext, MethodTable } from './types.js';
 
 /** Default bound on the number of entries in one batch. */
@@ -42,6 +45,13 @@ export interface HandleOptions<C extends DispatchContext = DispatchContext> exte
    * batch in order, one entry at a time.
    */
   maxConcurrency?: number;
+  /**
+   * Which JSON-RPC to speak: `'2.0'` (default), `'1.0'` (requests without `jsonrpc`, positional
+   * params, `"id": null` for a notification; answers carry `result` and `error`, one of them null;
+   * no batches) or `'both'` (each message answered in the version it speaks: `"jsonrpc": "2.0"` and
+   * batches by 2.0's rules, anything else by 1.0's). See parser/v1.ts.
+   */
+  version?: JsonRpcVersion;
 }
 
 // One decoder for every call: with `fatal` it throws on invalid UTF-8 instead of inserting U+FFFD,
@@ -62,9 +72,35 @@ export async function handle<M extends MethodTable<M>, C extends DispatchContext
 ): Promise<string | null> {
   const opts: HandleOptions<C> = options ?? {};
   const bounds = checkBounds(opts);
-  const message = decode(input);
+  const version = checkVersion(opts.version);
+  if (version !== '2.0') {
+    // Text that is not JSON speaks no version: answered in 1.0's form under '1.0', else in 2.0's.
+    const versioned = decode<VersionedMessage>(input, (value) => validateVersioned(value, version), (invalid) => ({
+      message: invalid,
+      version: version === '1.0' ? '1.0' : '2.0',
+    }));
+    if (versioned.version === '1.0') {
+      // 1.0 has no batches, so a 1.0 message is never one (an array reads as 2.0 under 'both').
+      return respondWith(versioned.message as JsonRpcSingleMessage, dispatcher, opts, JSON_RPC_1);
+    }
+    return answerMessage(versioned.message, dispatcher, opts, bounds);
+  }
+  return answerMessage(decode(input, validateMessage, (invalid) => invalid), dispatcher, opts, bounds);
+}
+
+function answerMessage<M extends MethodTable<M>, C extends DispatchContext>(
+  message: JsonRpcMessage,
+  dispatcher: Dispatcher<M, C>,
+  opts: HandleOptions<C>,
+  bounds: { maxBatchSize: number; maxConcurrency: number },
+): Promise<string | null> {
   if (message.kind !== 'batch') return respondWith(message, dispatcher, opts);
   return answerBatch(message, dispatcher, opts, bounds);
+}
+
+function checkVersion(version: JsonRpcVersion | undefined): JsonRpcVersion {
+  if (version === undefined || version === '2.0' || version === '1.0' || version === 'both') return version ?? '2.0';
+  throw new RangeError(`handle(): version must be '2.0', '1.0' or 'both', got ${JSON.stringify(version) ?? String(version)}`);
 }
 
 /**
@@ -89,12 +125,7 @@ async function answerBatch<M extends MethodTable<M>, C extends DispatchContext>(
 ): Promise<string | null> {
   const entries = batch.messages;
   if (entries.length > bounds.maxBatchSize) {
-    return encodeError(
-      null,
-      new JsonRpcInvalidRequestError(undefined, {
-        reason: `A batch may hold at most ${bounds.maxBatchSize} messages; this one has ${entries.length}. Split it into smaller batches.`,
-      }),
-    );
+    return encodeError(null, oversizedBatchError(entries.length, bounds.maxBatchSize));
   }
   const texts = await runPool(entries, bounds.maxConcurrency, (entry) => respondWith(entry, dispatcher, opts));
   const answers = texts.filter((text): text is string => text !== null);
@@ -102,18 +133,39 @@ async function answerBatch<M extends MethodTable<M>, C extends DispatchContext>(
   return answers.length === 0 ? null : `[${answers.join(',')}]`;
 }
 
-function decode(input: string | Uint8Array): JsonRpcMessage {
-  if (typeof input === 'string') return parseMessage(input);
-  if (!(input instanceof Uint8Array)) {
-    throw new TypeError(`handle() takes a string or a Uint8Array, got ${input === null ? 'null' : typeof input}`);
-  }
+/** The one -32600 answer (id null) to a batch of more than `maxBatchSize` entries. */
+export function oversizedBatchError(size: number, maxBatchSize: number): JsonRpcInvalidRequestError {
+  return new JsonRpcInvalidRequestError(undefined, {
+    reason: `A batch may hold at most ${maxBatchSize} messages; this one has ${size}. Split it into smaller batches.`,
+  });
+}
+
+/** `input` parsed and then validated by `validate`; text that is not JSON (or UTF-8) is a -32700 for `unparsable`. */
+function decode<T>(
+  input: string | Uint8Array,
+  validate: (value: unknown) => T,
+  unparsable: (invalid: JsonRpcInvalidMessage) => T,
+): T {
   let text: string;
-  try {
-    text = utf8.decode(input);
-  } catch {
-    return parseErrorMessage('the message is not valid UTF-8');
+  if (typeof input === 'string') {
+    text = input;
+  } else {
+    if (!(input instanceof Uint8Array)) {
+      throw new TypeError(`handle() takes a string or a Uint8Array, got ${input === null ? 'null' : typeof input}`);
+    }
+    try {
+      text = utf8.decode(input);
+    } catch {
+      return unparsable(parseErrorMessage('the message is not valid UTF-8'));
+    }
   }
-  return parseMessage(text);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return unparsable(parseErrorMessage(err instanceof Error ? err.message : String(err)));
+  }
+  return validate(value);
 }
 
 function checkBounds(opts: { maxBatchSize?: number; maxConcurrency?: number }): {

@@ -11,9 +11,11 @@ import {
   type JsonRpcRequest,
   type JsonRpcSingleMessage,
 } from '../parser/messages.js';
+import { encodeErrorV1, encodeResultV1 } from '../parser/v1.js';
 import type { Dispatcher } from './dispatcher.js';
 import { reportHandlerError, toJsonRpcException, type ErrorPolicy, type HandlerErrorInfo } from './error-policy.js';
 import type { DispatchContext, MethodTable } from './types.js';
+import { untilAborted } from './until-aborted.js';
 
 /** Builds the context handed to handlers from the base one (id, method, signal). */
 export type ContextFactory<C extends DispatchContext> = (base: DispatchContext) => C;
@@ -53,21 +55,31 @@ export async function respond<M extends MethodTable<M>, C extends DispatchContex
   return respondWith(message, dispatcher, options ?? {});
 }
 
+/** How answers are written: JSON-RPC 2.0's form, or 1.0's (`handle()` with `version`). */
+export interface AnswerEncoding {
+  result(id: JsonRpcId, result: unknown): string;
+  error(id: JsonRpcId, error: JsonRpcException): string;
+}
+
+export const JSON_RPC_2: AnswerEncoding = { result: encodeResult, error: encodeError };
+export const JSON_RPC_1: AnswerEncoding = { result: encodeResultV1, error: encodeErrorV1 };
+
 /** `respond()` without the type-level check on `createContext` (for `handle()`, which did it). */
 export async function respondWith<M extends MethodTable<M>, C extends DispatchContext>(
   message: JsonRpcSingleMessage,
   dispatcher: Dispatcher<M, C>,
   opts: RespondOptions<C>,
+  encoding: AnswerEncoding = JSON_RPC_2,
 ): Promise<string | null> {
   switch (message.kind) {
     case 'response':
     case 'invalidResponse': // a response, however broken, is never answered
       return null;
     case 'invalid':
-      return encodeErrorSafely(message.id, message.error, opts, { method: '', id: message.id, stage: 'encode' });
+      return encodeErrorSafely(message.id, message.error, opts, { method: '', id: message.id, stage: 'encode' }, encoding);
     case 'request':
     case 'notification':
-      return call(message, dispatcher, opts);
+      return call(message, dispatcher, opts, encoding);
   }
 }
 
@@ -75,6 +87,7 @@ async function call<M extends MethodTable<M>, C extends DispatchContext>(
   message: JsonRpcRequest | JsonRpcNotification,
   dispatcher: Dispatcher<M, C>,
   options: RespondOptions<C>,
+  encoding: AnswerEncoding,
 ): Promise<string | null> {
   const id: JsonRpcId | undefined = message.kind === 'request' ? message.id : undefined;
   const info: HandlerErrorInfo = { method: message.method, id, stage: 'handler' };
@@ -89,50 +102,40 @@ async function call<M extends MethodTable<M>, C extends DispatchContext>(
     result = await untilAborted(dispatcher.invoke(message.method, message.params, context), signal);
   } catch (err) {
     const error = toJsonRpcException(err, options, info);
-    return id === undefined ? null : encodeErrorSafely(id, error, options, info);
+    return id === undefined ? null : encodeErrorSafely(id, error, options, info, encoding);
   }
   if (id === undefined) return null;
-  return encodeResultSafely(id, result, options, info);
-}
-
-/** `promise`, or a -32800 rejection as soon as `signal` aborts, whichever comes first. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    promise.then(undefined, () => undefined); // its outcome no longer matters; keep it from going unhandled
-    return Promise.reject(new JsonRpcRequestCancelledError());
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new JsonRpcRequestCancelledError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
+  return encodeResultSafely(id, result, options, info, encoding);
 }
 
 /** `encodeResult`, or a -32603 when the result has no JSON form (reported to the hook). */
-function encodeResultSafely(id: JsonRpcId, result: unknown, policy: ErrorPolicy, info: HandlerErrorInfo): string {
+function encodeResultSafely(
+  id: JsonRpcId,
+  result: unknown,
+  policy: ErrorPolicy,
+  info: HandlerErrorInfo,
+  encoding: AnswerEncoding,
+): string {
   try {
-    return encodeResult(id, result);
+    return encoding.result(id, result);
   } catch (err) {
     const encodeInfo: HandlerErrorInfo = { ...info, stage: 'encode' };
-    return encodeErrorSafely(id, toJsonRpcException(err, policy, encodeInfo), policy, encodeInfo);
+    return encodeErrorSafely(id, toJsonRpcException(err, policy, encodeInfo), policy, encodeInfo, encoding);
   }
 }
 
 /** `encodeError`, or a bare -32603 when the error's `data` has no JSON form (reported to the hook). */
-function encodeErrorSafely(id: JsonRpcId, error: JsonRpcException, policy: ErrorPolicy, info: HandlerErrorInfo): string {
+function encodeErrorSafely(
+  id: JsonRpcId,
+  error: JsonRpcException,
+  policy: ErrorPolicy,
+  info: HandlerErrorInfo,
+  encoding: AnswerEncoding,
+): string {
   try {
-    return encodeError(id, error);
+    return encoding.error(id, error);
   } catch (err) {
     reportHandlerError(err, policy, { ...info, stage: 'encode' });
-    return encodeError(id, new JsonRpcInternalError());
+    return encoding.error(id, new JsonRpcInternalError());
   }
 }

@@ -17,6 +17,7 @@
  * `MethodResult<Methods, 'greet'>` what it gets back (`string`): a typed `request()` reuses them.
  */
 import type { JsonRpcId } from '../parser/messages.js';
+import type { StandardSchemaV1 } from './standard-schema.js';
 
 /** Any function, as a member of a method table. `never[]` parameters accept every signature. */
 export type MethodSignature = (...args: never[]) => unknown;
@@ -139,12 +140,31 @@ export type NamedContextHandler<M, K extends keyof M, C> =
 
 // ---- registration options -------------------------------------------------------------------------
 
+/** An error a method may answer with, as `rpc.discover` lists it. */
+export interface DeclaredError {
+  readonly code: number;
+  readonly message: string;
+  readonly data?: unknown;
+}
+
 interface CommonMethodOptions {
   /**
    * Allow a name beginning with `rpc.`. The specification reserves those for rpc-internal
    * extensions, so registering one is refused unless you mean it.
    */
   allowReserved?: boolean;
+  /**
+   * A Standard Schema for the result: checked when the dispatcher was made with
+   * `{ validateResults: true }` (a result that fails it is a -32603 reported to `onHandlerError`,
+   * not a wrong answer), and described by `rpc.discover`. The handler's result is sent as it
+   * returned it, never the schema's transformed output.
+   */
+  result?: StandardSchemaV1;
+  /** For `rpc.discover`: a one-line summary and a longer description of the method. */
+  summary?: string;
+  description?: string;
+  /** For `rpc.discover`: the application errors the method may answer with. */
+  errors?: readonly DeclaredError[];
 }
 
 /**
@@ -187,4 +207,37 @@ export interface NamedMethodOptions extends CommonMethodOptions {
   optional?: boolean;
 }
 
-export type MethodOptions = PlainMethodOptions | PositionalMethodOptions | NamedMethodOptions;
+/**
+ * Params checked by a Standard Schema (Zod 4, Valibot, ArkType, ...) before the handler runs; the
+ * handler gets the schema's output, then the context. A tuple schema takes positional params (the
+ * handler destructures them: `([a, b], ctx) => a + b`), an object schema named ones. Params that
+ * fail it are answered -32602 with `data.issues` (each issue's `path` and `message`).
+ *
+ * ```ts
+ * dispatcher.add('sum', ([a, b]) => a + b, { params: z.tuple([z.number(), z.number()]) });
+ * ```
+ */
+export interface SchemaMethodOptions<P extends StandardSchemaV1 = StandardSchemaV1, R extends StandardSchemaV1 = StandardSchemaV1>
+  extends CommonMethodOptions {
+  params: P;
+  result?: R;
+}
+
+export type MethodOptions = PlainMethodOptions | PositionalMethodOptions | NamedMethodOptions | SchemaMethodOptions;
+
+/** The schema `add()` accepts for method `K`: any in an untyped table, else one whose output fits `K`'s params. */
+export type ParamsSchemaFor<M, K extends keyof M> =
+  IsUntyped<M> extends true ? StandardSchemaV1 : StandardSchemaV1<unknown, MethodParams<M, K>>;
+
+/**
+ * A handler registered with a params schema: the schema's output, then the context. Its result is
+ * the method table's, or in an untyped dispatcher what the result schema accepts (if one is given).
+ */
+export type SchemaHandler<M, K extends keyof M, C, P extends StandardSchemaV1, R> = (
+  params: StandardSchemaV1.InferOutput<P>,
+  context: C,
+) => IsUntyped<M> extends true
+  ? [R] extends [StandardSchemaV1]
+    ? Awaitable<StandardSchemaV1.InferInput<R>>
+    : unknown
+  : ResultOf<M[K]>;

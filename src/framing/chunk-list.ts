@@ -14,6 +14,13 @@
 const COPY_BELOW = 4096;
 const FIRST_BLOCK_BYTES = 1024;
 const MAX_BLOCK_BYTES = 64 * 1024;
+/**
+ * takeToDecode() joins a frame of this many bytes or more in a buffer it keeps for the next one:
+ * a fresh array of a megabyte costs more (zeroing, page faults, old-generation GC) than the copy.
+ */
+export const REUSE_FROM_BYTES = 64 * 1024;
+/** The kept buffer is at most this large; a larger frame is joined in an array of its own. */
+export const REUSE_MAX_BYTES = 2 * 1024 * 1024;
 
 export class ChunkList {
   /** Earlier parts of the frame, when it is not all in the block (large pieces, full blocks). */
@@ -27,6 +34,13 @@ export class ChunkList {
   private blockUsed = 0;
   private nextBlockBytes = FIRST_BLOCK_BYTES;
   private total = 0;
+  /** Where takeToDecode() joins large frames (see REUSE_FROM_BYTES); null when none is kept. */
+  private joined: Uint8Array | null = null;
+
+  /** Bytes of the buffer kept for joining large frames (not frame bytes: memory held while idle). */
+  get keptBytes(): number {
+    return this.joined === null ? 0 : this.joined.length;
+  }
 
   /** Bytes held. */
   get byteLength(): number {
@@ -88,6 +102,34 @@ export class ChunkList {
     return out;
   }
 
+  /**
+   * The frame's bytes as one array, like take(), for a caller that decodes them at once: the array
+   * may be a view of a buffer the list reuses, valid only until the list's next push or take. A
+   * large frame (REUSE_FROM_BYTES up to REUSE_MAX_BYTES) is joined there; a small one releases a
+   * kept buffer, so a stream that goes back to small messages does not hold it.
+   */
+  takeToDecode(): Uint8Array {
+    const total = this.total;
+    if (total < REUSE_FROM_BYTES || total > REUSE_MAX_BYTES || this.pieces.length === 0) {
+      if (total < REUSE_FROM_BYTES) this.joined = null;
+      return this.take();
+    }
+    this.sealBlock();
+    let joined = this.joined;
+    if (joined === null || joined.length < total) {
+      joined = new Uint8Array(Math.min(Math.max(total, (joined?.length ?? 0) * 2), REUSE_MAX_BYTES));
+      this.joined = joined;
+    }
+    let at = 0;
+    for (const piece of this.pieces) {
+      joined.set(piece, at);
+      at += piece.length;
+    }
+    this.pieces = [];
+    this.total = 0;
+    return joined.subarray(0, total);
+  }
+
   /** Drops everything held, block included (an oversized frame, a reset). */
   clear(): void {
     this.pieces = [];
@@ -96,6 +138,7 @@ export class ChunkList {
     this.blockUsed = 0;
     this.nextBlockBytes = FIRST_BLOCK_BYTES;
     this.total = 0;
+    this.joined = null;
   }
 
   /** Moves the frame's bytes in the block to `pieces`; the rest of the block stays usable. */

@@ -7,8 +7,9 @@
  *     {"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}
  *
  * Header names are case-insensitive, unknown headers are ignored, `\r\n\r\n` ends the block, and
- * Content-Length counts the body's bytes. Blank lines between messages are tolerated. Output is
- * always `Content-Length: <bytes>\r\n\r\n<body>` in one Uint8Array.
+ * Content-Length counts the body's bytes. Blank lines between messages are tolerated, and so is
+ * one UTF-8 byte-order mark at the very start of the stream (leading-bom.ts). Output is always
+ * `Content-Length: <bytes>\r\n\r\n<body>` in one Uint8Array.
  *
  * Errors. None is fatal: the framer always either knows the body's length and skips it, or looks
  * for the next `Content-Length` header (case-insensitive, anywhere) and starts again there.
@@ -43,9 +44,11 @@ import {
   resolveMaxMessageBytes,
   truncatedError,
 } from './framing-errors.js';
+import { LeadingBom } from './leading-bom.js';
 import { PartialFrame, smallChunkText } from './partial-frame.js';
 import type { FrameEvent, Framer, FramerOptions } from './types.js';
-import { FrameBatch, utf8ByteLength } from './utf8.js';
+import { FrameBatch } from './frame-batch.js';
+import { utf8ByteLength } from './utf8.js';
 
 /** The largest header block accepted. */
 export const MAX_HEADER_BYTES = 8 * 1024;
@@ -91,7 +94,7 @@ export class ContentLengthFramer implements Framer {
   private readonly maxMessageBytes: number;
   private readonly encoder = new TextEncoder();
   private readonly utf8Length: (text: string) => number;
-  private readonly batch = new FrameBatch('content-length');
+  private readonly batch: FrameBatch;
   private state = State.Header;
 
   // The header block being read (only when it did not match the fast path).
@@ -108,6 +111,7 @@ export class ContentLengthFramer implements Framer {
   // The body being read, and the chunk being pushed as text when it is ASCII and small (see push).
   private bodyLength = 0;
   private readonly body = new PartialFrame();
+  private readonly bom = new LeadingBom();
   private chunkText: string | null = null;
 
   private skipRemaining = 0;
@@ -121,6 +125,7 @@ export class ContentLengthFramer implements Framer {
 
   constructor(options?: FramerOptions) {
     this.maxMessageBytes = resolveMaxMessageBytes(options);
+    this.batch = new FrameBatch(this.name, options?.natives);
     this.utf8Length = options?.utf8Length ?? utf8ByteLength;
   }
 
@@ -129,6 +134,10 @@ export class ContentLengthFramer implements Framer {
   }
 
   push(chunk: Uint8Array): FrameEvent[] {
+    if (this.bom.pending) {
+      chunk = this.bom.strip(chunk);
+      if (chunk.length === 0) return [];
+    }
     const events: FrameEvent[] = [];
     const n = chunk.length;
     let pos = 0;
@@ -164,7 +173,8 @@ export class ContentLengthFramer implements Framer {
   }
 
   end(): FrameEvent[] {
-    const events: FrameEvent[] = [];
+    const heldBom = this.bom.takeHeld(); // the start of a BOM that never completed is data
+    const events = heldBom.length > 0 ? this.push(heldBom) : [];
     if (this.state === State.Header && this.headerLength > 0) {
       events.push(truncatedError(this.name, this.headerLength, 'inside a header block'));
     } else if (this.state === State.Body) {
@@ -179,6 +189,7 @@ export class ContentLengthFramer implements Framer {
     this.body.clear();
     this.skipRemaining = 0;
     this.reportGarbage = false;
+    this.bom.reset();
     return events;
   }
 

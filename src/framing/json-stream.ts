@@ -3,14 +3,23 @@
  * between and no delimiter, as some raw TCP services and devices speak. A frame ends
  * where its top-level value ends. Output is the JSON text as is.
  *
- * Top-level values must be objects or arrays (every JSON-RPC message and batch is one). Anything
- * else between values (a top-level scalar, a stray log line) is garbage: reported once per run as
- * a `garbage` error quoting its first 64 bytes, then the framer resyncs at the next `{` or `[`.
+ * Every top-level JSON value is a frame: objects and arrays (every JSON-RPC message and batch is
+ * one), and scalars too: a string, a number, `true`, `false`, `null` (the parser answers those
+ * -32600, as the specification does for `1`). A scalar is scanned as what it is, so the brackets
+ * inside a top-level string (`"{"`, `Error: "unexpected {"`) are not structure. A number or
+ * literal has no closing byte: it is complete when whitespace, a bracket, a quote or a comma
+ * follows (or the stream ends), and it is checked byte by byte (json-scalar.ts). Anything else
+ * between values (a stray log line) is garbage: reported once per run as a `garbage` error quoting
+ * its first 64 bytes, then the framer resyncs at the next `{`, `[` or `"`; a word that only begins
+ * like a number or literal (`2026-12-01`, `nothing`) is garbage from its start. A top-level
+ * string ends at a raw line end, which JSON never allows inside one, so a stray quote in a log
+ * line costs that line only (its frame is then invalid JSON, -32700). One UTF-8 byte-order mark at
+ * the very start of the stream is skipped (leading-bom.ts).
  *
- * The scanner tracks only strings, escapes and nesting depth; it does not validate JSON (a value
- * like `{"a":]` is framed and JSON.parse rejects it later, as -32700). Consequently a value that
- * never closes (an unbalanced bracket or an unterminated string) swallows what follows until
- * maxMessageBytes is reached; the bound caps that damage.
+ * Inside an object or array the scanner tracks only strings, escapes and nesting depth; it does
+ * not validate JSON (a value like `{"a":]` is framed and JSON.parse rejects it later, as -32700).
+ * Consequently a value that never closes (an unbalanced bracket or an unterminated string inside
+ * it) swallows what follows until maxMessageBytes is reached; the bound caps that damage.
  *
  * Errors. None is fatal:
  * - `oversized`: a value larger than maxMessageBytes. Reported once the bytes held cross the
@@ -19,7 +28,7 @@
  *   `{`, `}` or `"` inside a multi-byte character, so framing does not depend on decoding).
  * - `garbage`: see above. The error is given when the next value starts (or 64 bytes of garbage
  *   have gone by, or the stream ends), so it comes out the same wherever chunks are cut.
- * - `truncated` (from end()): the stream ended inside a value.
+ * - `truncated` (from end()): the stream ended inside an object, an array or a string.
  *
  * Implementation choice (numbers in src/framing/README.md): a hand-written byte scanner that hands
  * each complete value to JSON.parse, many times faster than stream-json's tokenizer + Assembler
@@ -29,9 +38,11 @@
  * (~500 MB/s on ~200-byte messages, ~700 MB/s on 1 MB ones, where JSON.parse does ~100-150 MB/s).
  */
 import { framingError, oversizedError, quoteBytes, resolveMaxMessageBytes, truncatedError } from './framing-errors.js';
+import { ScalarToken, startsToken, TopLevelString, TOKEN_PREVIEW_BYTES } from './json-scalar.js';
+import { LeadingBom } from './leading-bom.js';
 import { PartialFrame, smallChunkText } from './partial-frame.js';
 import type { FrameEvent, Framer, FramerOptions } from './types.js';
-import { FrameBatch } from './utf8.js';
+import { FrameBatch } from './frame-batch.js';
 
 const PREVIEW_BYTES = 64;
 
@@ -41,6 +52,14 @@ const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
+
+/** What kind of top-level scalar is being scanned, if any. */
+const enum Scalar {
+  None,
+  String,
+  /** A number or literal (see json-scalar.ts). */
+  Token,
+}
 
 /**
  * Skips string content from `i` to the closing quote and returns its position; or returns the
@@ -67,10 +86,15 @@ export class JsonStreamFramer implements Framer {
   readonly name = 'json-stream' as const;
   private readonly maxMessageBytes: number;
   private readonly encoder = new TextEncoder();
-  private readonly batch = new FrameBatch('json-stream');
+  private readonly batch: FrameBatch;
 
-  /** Nesting depth of the value being scanned; 0 between values. */
+  /** Nesting depth of the object or array being scanned; 0 between values and in a scalar. */
   private depth = 0;
+  /** The top-level scalar being scanned (depth is then 0). */
+  private scalar = Scalar.None;
+  private readonly token = new ScalarToken();
+  private readonly topString = new TopLevelString();
+  private readonly bom = new LeadingBom();
   private inString = false;
   /** The previous chunk ended on a backslash inside a string: the next byte is escaped. */
   private escapePending = false;
@@ -89,6 +113,7 @@ export class JsonStreamFramer implements Framer {
 
   constructor(options?: FramerOptions) {
     this.maxMessageBytes = resolveMaxMessageBytes(options);
+    this.batch = new FrameBatch(this.name, options?.natives);
   }
 
   get bufferedBytes(): number {
@@ -96,6 +121,10 @@ export class JsonStreamFramer implements Framer {
   }
 
   push(chunk: Uint8Array): FrameEvent[] {
+    if (this.bom.pending) {
+      chunk = this.bom.strip(chunk);
+      if (chunk.length === 0) return [];
+    }
     const events: FrameEvent[] = [];
     const n = chunk.length;
     let pos = 0;
@@ -104,14 +133,25 @@ export class JsonStreamFramer implements Framer {
     // partial-frame.ts.
     this.chunkText = smallChunkText(chunk, this.batch.decoder);
     while (pos < n) {
-      if (this.depth === 0) {
+      if (this.depth === 0 && this.scalar === Scalar.None) {
         pos = this.skipToValue(chunk, pos, events);
         if (pos === n) break;
-        this.depth = 1; // chunk[pos] is '{' or '['
-        this.valueStart = pos;
-        pos++;
+        pos = this.startValue(chunk, pos);
       }
-      const end = this.scanValue(chunk, pos);
+      let end: number;
+      if (this.scalar === Scalar.None) {
+        end = this.scanValue(chunk, pos);
+      } else if (this.scalar === Scalar.String) {
+        end = this.topString.scan(chunk, pos);
+      } else {
+        end = this.token.scan(chunk, pos);
+        if (end < -1) {
+          // Not a number or literal after all: garbage from the token's start, and on from -end - 2.
+          pos = -end - 2;
+          this.tokenToGarbage(events);
+          continue;
+        }
+      }
       if (end === -1) {
         this.keepPartial(chunk, events);
         break;
@@ -125,14 +165,25 @@ export class JsonStreamFramer implements Framer {
   }
 
   end(): FrameEvent[] {
-    const events: FrameEvent[] = [];
-    if (this.depth > 0) {
+    const heldBom = this.bom.takeHeld(); // the start of a BOM that never completed is data
+    const events = heldBom.length > 0 ? this.push(heldBom) : [];
+    if (this.scalar === Scalar.Token) {
+      // The end of the stream ends a number or literal as a delimiter would.
+      if (!this.token.complete) this.tokenToGarbage(events);
+      else if (this.discarding) this.discarding = false;
+      else this.pieces.finish(new Uint8Array(0), 0, 0, null, this.batch, events);
+      this.batch.flush(events);
+      this.scalar = Scalar.None;
+    }
+    if (this.depth > 0 || this.scalar === Scalar.String) {
       const where = this.discarding ? 'inside an oversized value that was being skipped' : 'inside a value';
       events.push(truncatedError(this.name, this.pieces.byteLength, where));
     } else if (this.inGarbage) {
       events.push(this.garbageError());
     }
     this.depth = 0;
+    this.scalar = Scalar.None;
+    this.bom.reset();
     this.inString = false;
     this.escapePending = false;
     this.pieces.clear();
@@ -153,20 +204,52 @@ export class JsonStreamFramer implements Framer {
   private valueStart = 0;
 
   /**
-   * Skips whitespace and garbage up to the next `{` or `[`; returns its position, or the chunk's
-   * length if there is none.
+   * Skips whitespace and garbage up to the start of the next value: `{`, `[` or `"` always, a
+   * number or literal's first byte outside garbage (inside, `Listening on :8080` stays one run).
+   * Returns its position, or the chunk's length if there is none.
    */
   private skipToValue(chunk: Uint8Array, pos: number, events: FrameEvent[]): number {
     const n = chunk.length;
     for (; pos < n; pos++) {
       const b = chunk[pos];
-      if (b === OPEN_BRACE || b === OPEN_BRACKET) {
+      if (b === OPEN_BRACE || b === OPEN_BRACKET || b === QUOTE) {
         if (this.inGarbage) this.endGarbage(events);
         return pos;
       }
-      if (this.inGarbage || !isWhitespace(b)) this.addGarbage(b, events);
+      if (!this.inGarbage) {
+        if (isWhitespace(b)) continue;
+        if (startsToken(b)) return pos;
+      }
+      this.addGarbage(b, events);
     }
     return n;
+  }
+
+  /** A value starts at `pos`: notes its kind and start; returns where its scanning goes on. */
+  private startValue(chunk: Uint8Array, pos: number): number {
+    const b = chunk[pos];
+    this.valueStart = pos;
+    if (b === OPEN_BRACE || b === OPEN_BRACKET) this.depth = 1;
+    else if (b === QUOTE) {
+      this.scalar = Scalar.String;
+      this.topString.start();
+    } else {
+      this.scalar = Scalar.Token;
+      this.token.start(b);
+    }
+    return pos + 1;
+  }
+
+  /** The token scanned so far is garbage: its bytes open (or join) a garbage run. */
+  private tokenToGarbage(events: FrameEvent[]): void {
+    const token = this.token;
+    this.scalar = Scalar.None;
+    this.pieces.clear();
+    this.discarding = false;
+    this.valueStart = 0;
+    const shown = Math.min(token.length, TOKEN_PREVIEW_BYTES);
+    for (let i = 0; i < shown; i++) this.addGarbage(token.preview[i], events);
+    this.garbageBytes += token.length - shown;
   }
 
   /**
@@ -211,6 +294,7 @@ export class JsonStreamFramer implements Framer {
   private completeValue(chunk: Uint8Array, end: number, events: FrameEvent[]): void {
     const start = this.valueStart;
     const held = this.pieces.byteLength;
+    this.scalar = Scalar.None;
     if (this.discarding) {
       this.discarding = false;
       return;

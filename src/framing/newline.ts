@@ -3,6 +3,7 @@
  *
  * Input: a `\r\n` line end is accepted (the `\r` is dropped), and blank or whitespace-only lines
  * are skipped. A line is a frame whatever it holds; whether it is JSON is the parser's question.
+ * One UTF-8 byte-order mark at the very start of the stream is skipped (leading-bom.ts).
  * Output: the JSON text, compacted if it spans lines, then `\n`.
  *
  * Errors (none is fatal: the next `\n` always marks where the next message starts):
@@ -20,7 +21,8 @@
  */
 import { ChunkList } from './chunk-list.js';
 import { oversizedError, invalidUtf8Error, resolveMaxMessageBytes, truncatedError } from './framing-errors.js';
-import type { FrameEvent, Framer, FramerOptions } from './types.js';
+import { LeadingBom } from './leading-bom.js';
+import type { FrameEvent, Framer, FramerNatives, FramerOptions } from './types.js';
 import { MAX_TEXT_PIECES, TEXT_CHUNK_MIN } from './partial-frame.js';
 import { Utf8Decoder } from './utf8.js';
 
@@ -31,11 +33,14 @@ const COPY_LINES_BELOW = 4096;
 const JOIN_HELD_BELOW = 4096;
 /** ...and only when that chunk has at least this many bytes. */
 const JOIN_CHUNK_MIN = 32;
+/** Chunks from this size on take the byte path when the host gave native byte search (see push). */
+const BYTES_CHUNK_MIN = 16 * 1024;
 
 export class NewlineFramer implements Framer {
   readonly name = 'newline' as const;
   private readonly maxMessageBytes: number;
-  private readonly decoder = new Utf8Decoder();
+  private readonly decoder: Utf8Decoder;
+  private readonly natives: FramerNatives | undefined;
   private readonly encoder = new TextEncoder();
   /** The start of the current line, cut off by the end of an earlier chunk (byte path). */
   private readonly partial = new ChunkList();
@@ -44,9 +49,12 @@ export class NewlineFramer implements Framer {
   private heldTextPieces = 0;
   /** True while skipping the rest of an oversized line. */
   private skipping = false;
+  private readonly bom = new LeadingBom();
 
   constructor(options?: FramerOptions) {
     this.maxMessageBytes = resolveMaxMessageBytes(options);
+    this.natives = options?.natives;
+    this.decoder = new Utf8Decoder(this.natives);
   }
 
   get bufferedBytes(): number {
@@ -54,6 +62,10 @@ export class NewlineFramer implements Framer {
   }
 
   push(chunk: Uint8Array): FrameEvent[] {
+    if (this.bom.pending) {
+      chunk = this.bom.strip(chunk);
+      if (chunk.length === 0) return [];
+    }
     const events: FrameEvent[] = [];
     let bytes = chunk;
     // The text path: an ASCII chunk is decoded whole and its lines found in the string (String
@@ -62,7 +74,10 @@ export class NewlineFramer implements Framer {
     if (!this.skipping) {
       const held = this.partial.byteLength;
       if (held === 0) {
-        if (chunk.length >= TEXT_CHUNK_MIN) {
+        // With native byte search, a large chunk takes the byte path: its lines are still decoded
+        // in one call, and a long line's pieces are kept as bytes, copied once and decoded in one
+        // call when it ends, instead of a rope of the chunks' strings that JSON.parse must flatten.
+        if (chunk.length >= TEXT_CHUNK_MIN && (this.natives === undefined || chunk.length < BYTES_CHUNK_MIN)) {
           const text = this.decoder.decodeAscii(chunk);
           if (text !== null) {
             this.pushText(text, events);
@@ -97,9 +112,10 @@ export class NewlineFramer implements Framer {
   }
 
   end(): FrameEvent[] {
+    const heldBom = this.bom.takeHeld(); // the start of a BOM that never completed is data
+    const events = heldBom.length > 0 ? this.push(heldBom) : [];
     const heldText = this.takeHeldText();
     const held = heldText.length + this.partial.byteLength;
-    const events: FrameEvent[] = [];
     if (this.skipping) {
       events.push(truncatedError(this.name, 0, 'inside an oversized line that was being skipped'));
     } else if (held > 0) {
@@ -108,6 +124,7 @@ export class NewlineFramer implements Framer {
     }
     this.partial.clear();
     this.skipping = false;
+    this.bom.reset();
     return events;
   }
 
@@ -128,7 +145,7 @@ export class NewlineFramer implements Framer {
    */
   private pushBytes(chunk: Uint8Array, events: FrameEvent[]): void {
     // The last `\n` first: the small-chunk path below needs no other (indexOf costs ~90 ns a call).
-    const lastLf = lastIndexOfLf(chunk);
+    const lastLf = this.natives === undefined ? lastIndexOfLf(chunk) : this.natives.lastIndexOf(chunk, LF);
     if (lastLf === -1) {
       this.keepPartial(chunk, events);
       return;
@@ -137,7 +154,7 @@ export class NewlineFramer implements Framer {
     if (this.skipping) {
       // The first line is the rest of an oversized one: drop it.
       this.skipping = false;
-      const firstLf = chunk.indexOf(LF);
+      const firstLf = this.indexOfLf(chunk, 0);
       if (lastLf > firstLf) this.splitWholeLines(chunk.subarray(firstLf + 1, linesEnd), '', events);
     } else if (this.partial.byteLength === 0) {
       this.splitWholeLines(linesEnd === chunk.length ? chunk : chunk.subarray(0, linesEnd), this.takeHeldText(), events);
@@ -147,11 +164,15 @@ export class NewlineFramer implements Framer {
       this.partial.push(chunk.subarray(0, linesEnd));
       this.splitWholeLines(this.partial.take(), this.takeHeldText(), events);
     } else {
-      const firstLf = chunk.indexOf(LF);
+      const firstLf = this.indexOfLf(chunk, 0);
       this.finishPartialLine(chunk.subarray(0, firstLf), events);
       if (lastLf > firstLf) this.splitWholeLines(chunk.subarray(firstLf + 1, linesEnd), '', events);
     }
     if (linesEnd < chunk.length) this.keepPartial(chunk.subarray(linesEnd), events);
+  }
+
+  private indexOfLf(bytes: Uint8Array, from: number): number {
+    return this.natives === undefined ? bytes.indexOf(LF, from) : this.natives.indexOf(bytes, LF, from);
   }
 
   /** The ASCII start of the current line held as text, which is then no longer held. */
@@ -236,7 +257,7 @@ export class NewlineFramer implements Framer {
       return;
     }
     this.partial.push(head);
-    const bytes = this.partial.take();
+    const bytes = this.partial.takeToDecode();
     const text = this.decoder.decode(bytes);
     if (text === null) events.push(invalidUtf8Error(this.name, prefix.length + bytes.length));
     else pushLine(prefix + text, events);
@@ -264,7 +285,7 @@ export class NewlineFramer implements Framer {
       if (checkSizes) {
         let size = end - start;
         if (byBytes) {
-          const byteEnd = region.indexOf(LF, byteStart);
+          const byteEnd = this.indexOfLf(region, byteStart);
           size = byteEnd - byteStart;
           byteStart = byteEnd + 1;
         }
@@ -283,7 +304,7 @@ export class NewlineFramer implements Framer {
   private splitLinesOneByOne(region: Uint8Array, prefix: string, events: FrameEvent[]): void {
     let start = 0;
     for (;;) {
-      const end = region.indexOf(LF, start);
+      const end = this.indexOfLf(region, start);
       if (end === -1) break;
       const head = start === 0 ? prefix : '';
       const size = head.length + end - start;

@@ -10,7 +10,8 @@
  * small ASCII chunks costs no copy and no decode call of its own, and no byte is decoded twice.
  */
 import { ChunkList } from './chunk-list.js';
-import type { FrameBatch, Utf8Decoder } from './utf8.js';
+import type { FrameBatch } from './frame-batch.js';
+import type { Utf8Decoder } from './utf8.js';
 import type { FrameEvent } from './types.js';
 
 /** A frame's start held as text has at most this many pieces (the depth of its rope). */
@@ -68,7 +69,7 @@ export class PartialFrame {
       return;
     }
     if (end > start) this.bytes.push(chunk.subarray(start, end));
-    batch.decodeOne(this.bytes.take(), events, prefix);
+    batch.decodeOne(this.bytes.takeToDecode(), events, prefix);
   }
 
   /** Drops what is held (an oversized frame, the end of the stream). */

@@ -37,6 +37,30 @@ export interface FramerOptions {
    * is ~5x faster on 2 KB messages).
    */
   utf8Length?: (text: string) => number;
+  /**
+   * Native byte work for incoming bytes (UTF-8 decoding, byte search). Default: `TextDecoder` and
+   * `Uint8Array` methods (pure, see utf8.ts); a host with faster natives should pass them (the Node
+   * layer passes `nodeFramerNatives`, built on `Buffer` and `buffer.transcode`). They must give
+   * exactly the defaults' results.
+   */
+  natives?: FramerNatives;
+}
+
+/**
+ * The byte work a framer does most, for a host to do natively. The decoders must return exactly
+ * what `new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes)` returns (a
+ * byte-order mark kept as U+FEFF), or null where that throws; the searches what `Uint8Array`'s
+ * methods of the same names return.
+ */
+export interface FramerNatives {
+  /** The text of `bytes`, or null if they are not valid UTF-8. */
+  decode(bytes: Uint8Array): string | null;
+  /** The text of `bytes` if they are all ASCII, else null (then nothing is said of their validity). */
+  decodeAscii(bytes: Uint8Array): string | null;
+  /** The first position of `byte` in `bytes` at or after `from`, or -1. */
+  indexOf(bytes: Uint8Array, byte: number, from: number): number;
+  /** The last position of `byte` in `bytes`, or -1. */
+  lastIndexOf(bytes: Uint8Array, byte: number): number;
 }
 
 export interface Framer {

@@ -7,8 +7,7 @@
  * and keep a byte-order mark (stripping one only at the start of a decode() call would make the
  * result depend on where chunks were cut).
  */
-import { invalidUtf8Error } from './framing-errors.js';
-import type { FrameEvent, FramingName } from './types.js';
+import type { FramerNatives } from './types.js';
 
 /** (The global's instance type, spelled so that it compiles with or without the DOM lib.) */
 type TextDecoderInstance = InstanceType<typeof TextDecoder>;
@@ -32,12 +31,17 @@ const STREAM = { stream: true } as const;
  * test/framing/utf8.test.ts): stream mode holds back an incomplete sequence at the end instead of
  * failing, so when the last byte is not ASCII a flushing decode() follows, which throws for one;
  * after an error the ICU decoder is replaced, so nothing of the bad bytes is carried over.
+ *
+ * A host may pass its own `FramerNatives` (the Node layer does: see FramerOptions); both ways are
+ * then replaced by it, and only the guess of ASCII or not is kept.
  */
 export class Utf8Decoder {
   private readonly fast = createDecoder();
   private icu = createDecoder();
   /** The last decode produced fewer characters than bytes: expect non-ASCII next. */
   private nonAscii = false;
+
+  constructor(private readonly host?: FramerNatives) {}
 
   /** False while the last decode saw non-ASCII text (`decodeAscii()` would return null at once). */
   get expectsAscii(): boolean {
@@ -46,7 +50,8 @@ export class Utf8Decoder {
 
   /** Decodes `bytes`, or returns null if they are not valid UTF-8. A byte-order mark is kept. */
   decode(bytes: Uint8Array): string | null {
-    const text = this.nonAscii ? this.decodeWithIcu(bytes) : tryDecode(this.fast, bytes);
+    const host = this.host;
+    const text = host !== undefined ? host.decode(bytes) : this.nonAscii ? this.decodeWithIcu(bytes) : tryDecode(this.fast, bytes);
     if (text !== null) this.nonAscii = text.length !== bytes.length;
     return text;
   }
@@ -58,6 +63,12 @@ export class Utf8Decoder {
    */
   decodeAscii(bytes: Uint8Array): string | null {
     if (this.nonAscii || bytes.length === 0 || bytes[bytes.length - 1] >= 0x80) return null;
+    const host = this.host;
+    if (host !== undefined) {
+      const ascii = host.decodeAscii(bytes);
+      if (ascii === null) this.nonAscii = true;
+      return ascii;
+    }
     const text = tryDecode(this.fast, bytes);
     if (text === null) return null;
     if (text.length !== bytes.length) {
@@ -84,78 +95,6 @@ function tryDecode(decoder: TextDecoderInstance, bytes: Uint8Array): string | nu
     return decoder.decode(bytes);
   } catch {
     return null;
-  }
-}
-
-/**
- * Collects the byte ranges of the frames that lie whole inside one chunk, then decodes them.
- *
- * When the bytes from the first frame's start to the last frame's end are all ASCII (seen after
- * the fact: the decoded string is exactly as long as the bytes), one decode call serves every frame
- * and each frame is a slice of that string. Otherwise each frame is decoded on its own (which also
- * pins invalid UTF-8 on the one frame that has it). The gaps between frames (headers, whitespace)
- * are ASCII, so a non-ASCII region means non-ASCII messages; the batcher then stays with per-frame
- * decoding, which costs little for such messages, until a whole batch comes out ASCII again. Thus
- * bytes are decoded twice only in the one batch where the stream turns from ASCII to non-ASCII.
- */
-export class FrameBatch {
-  private chunk: Uint8Array | null = null;
-  /**
-   * Start and end of each frame added, in `ranges[0, count)`. The array is reused and never
-   * shrunk: `ranges.length = 0` is a runtime call (JSArray::SetLength in the profile).
-   */
-  private readonly ranges: number[] = [];
-  private count = 0;
-  private perFrame = false;
-  /** Also for the framer's own decoding, so that both follow one guess of ASCII or not. */
-  readonly decoder = new Utf8Decoder();
-
-  constructor(private readonly framing: FramingName) {}
-
-  /** Adds the frame `chunk[start, end)`; every add before a flush must use the same chunk. */
-  add(chunk: Uint8Array, start: number, end: number): void {
-    this.chunk = chunk;
-    this.ranges[this.count++] = start;
-    this.ranges[this.count++] = end;
-  }
-
-  /** Decodes the frames added so far into `events`, in order. Call before adding any other event. */
-  flush(events: FrameEvent[]): void {
-    const ranges = this.ranges;
-    const count = this.count;
-    const chunk = this.chunk;
-    if (count === 0 || chunk === null) return;
-    const first = ranges[0];
-    const last = ranges[count - 1];
-    const region = this.perFrame ? null : this.decoder.decode(chunk.subarray(first, last));
-    if (region !== null && region.length === last - first) {
-      for (let r = 0; r < count; r += 2) {
-        events.push({ kind: 'frame', text: region.slice(ranges[r] - first, ranges[r + 1] - first) });
-      }
-    } else {
-      let allAscii = true;
-      for (let r = 0; r < count; r += 2) {
-        const bytes = chunk.subarray(ranges[r], ranges[r + 1]);
-        const text = this.decoder.decode(bytes);
-        if (text === null) {
-          events.push(invalidUtf8Error(this.framing, bytes.length));
-          allAscii = false;
-        } else {
-          if (text.length !== bytes.length) allAscii = false;
-          events.push({ kind: 'frame', text });
-        }
-      }
-      this.perFrame = !allAscii;
-    }
-    this.count = 0;
-    this.chunk = null;
-  }
-
-  /** Decodes one frame assembled from several chunks, after `prefix` (its start, held as text). */
-  decodeOne(bytes: Uint8Array, events: FrameEvent[], prefix = ''): void {
-    const text = this.decoder.decode(bytes);
-    if (text === null) events.push(invalidUtf8Error(this.framing, prefix.length + bytes.length));
-    else events.push({ kind: 'frame', text: prefix.length === 0 ? text : prefix + text });
   }
 }
 

@@ -17,9 +17,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 
 import type { MethodTable, UntypedMethods } from '../dispatch/types.js';
 import { connect, kDescribeEnd, type ConnectOptions, type JsonRpcConnection } from './connection.js';
-import { checkDuration, startTimer } from './durations.js';
-import { ConnectionClosedError } from './errors.js';
-import { callGuarded, reporter } from './guard.js';
+import { checkDuration, startTimer } from '../connection/durations.js';
+import { ConnectionClosedError } from '../connection/errors.js';
+import { callGuarded, reporter } from '../connection/guard.js';
 
 export interface SpawnConnectionOptions<L extends MethodTable<L> = UntypedMethods> extends ConnectOptions<L> {
   cwd?: string;

@@ -1,42 +1,17 @@
 /**
- * The two slow parts of closing a connection, kept out of its state machine: learning why the
- * remote end went away, and letting go of the streams.
+ * Letting go of the streams when a connection closes (learning why the remote end went away is
+ * portable: connection/end-detail.ts).
  */
 import type { Readable, Writable } from 'node:stream';
 
 import type { WriteQueue } from './write-queue.js';
 
+export { withEndDetail } from '../connection/end-detail.js';
+
 /** How long close() waits for the outgoing bytes to be flushed before destroying the stream. */
 const CLOSE_FLUSH_TIMEOUT_MS = 2000;
-/** How long a transport may take to say why the remote end went away (a child's exit status). */
-const END_DETAIL_TIMEOUT_MS = 1000;
 
 const EMPTY = new Uint8Array(0);
-
-/**
- * Calls `then` with `base`, extended by what the transport can say about the remote end when it can
- * (a child's exit code and stderr). Synchronous when there is no transport detail, so closing a
- * plain socket is not delayed by a tick.
- */
-export function withEndDetail(
-  describeEnd: (() => Promise<string | undefined>) | undefined,
-  base: string,
-  then: (message: string) => void,
-): void {
-  if (describeEnd === undefined) {
-    then(base);
-    return;
-  }
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const fallback = new Promise<undefined>((resolve) => {
-    timer = setTimeout(resolve, END_DETAIL_TIMEOUT_MS, undefined);
-  });
-  void Promise.race([describeEnd().catch(() => undefined), fallback]).then((detail) => {
-    clearTimeout(timer);
-    then(detail === undefined ? base : `${base}: ${detail}`);
-  });
-}
-
 export interface StreamsToRelease {
   readonly readable: Readable;
   readonly writable: Writable;

@@ -5,19 +5,15 @@
  */
 import type { Readable, Writable } from 'node:stream';
 
+import type { CallArgs } from '../connection/types.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { ErrorPolicy } from '../dispatch/error-policy.js';
-import type { DispatchContext, IsUntyped, MethodParams, MethodResult, MethodTable, UntypedMethods } from '../dispatch/types.js';
+import type { StandardSchemaV1 } from '../dispatch/standard-schema.js';
+import type { DispatchContext, MethodTable, UntypedMethods } from '../dispatch/types.js';
 import type { FramingName } from '../framing/types.js';
-import type {
-  JsonRpcInvalidMessage,
-  JsonRpcInvalidResponse,
-  JsonRpcNotification,
-  JsonRpcParams,
-  JsonRpcResponse,
-} from '../parser/messages.js';
 import type { JsonRpcConnection } from './connection.js';
-import type { ConnectionClosedError } from './errors.js';
+
+export type { BatchEntry, ConnectionEvents, Disposable, NotifyArgs, RequestResult } from '../connection/types.js';
 
 /** What a handler receives as its context (with `{ params: ... }` registrations). */
 export interface ConnectionContext extends DispatchContext {
@@ -61,6 +57,20 @@ export interface ConnectOptions<L extends MethodTable<L> = UntypedMethods> exten
    */
   maxQueuedMessages?: number;
   /**
+   * The same bound in bytes: the frames' bytes on the wire of the messages queued. Until it is
+   * reached one more message of any size is queued, so the queue holds at most this plus one
+   * message. Default 4 MiB.
+   */
+  maxQueuedBytes?: number;
+  /**
+   * Outgoing bytes waiting to be sent (the connection's queue plus the stream's buffer) at which
+   * reading stops even while this side waits for responses, so that answers the remote side causes
+   * but does not read (-32001 refusals, errors) stay bounded. Your own `request()`/`notify()` are
+   * never refused for it: they queue behind, and `notify()` resolves once its bytes are handed to
+   * the stream. Default 4 MiB (never below `highWaterMark`).
+   */
+  maxWriteQueueBytes?: number;
+  /**
    * Outgoing bytes buffered in the stream before this side stops reading and holds further writes
    * until they drain. Default: the writable's own `writableHighWaterMark`.
    */
@@ -92,67 +102,16 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
-/** One call of an outgoing batch (see `batch()`). */
-export interface BatchEntry {
-  method: string;
-  params?: JsonRpcParams;
-  /** True for a notification (no response, its slot in the result is `undefined`). */
-  notification?: boolean;
+/**
+ * `request()`'s options with a Standard Schema for the result (issue 14): the call resolves with
+ * the schema's output, or rejects with `ResultValidationError` when the result does not match it.
+ */
+export interface ValidatedRequestOptions<S extends StandardSchemaV1 = StandardSchemaV1> extends RequestOptions {
+  result: S;
 }
 
-/** `params` and options of `request()` for method `K` of the remote table `R`. */
-export type RequestArgs<R, K extends keyof R> =
-  IsUntyped<R> extends true
-    ? [params?: JsonRpcParams, options?: RequestOptions]
-    : readonly [] extends MethodParams<R, K>
-      ? [params?: MethodParams<R, K>, options?: RequestOptions]
-      : undefined extends MethodParams<R, K>
-        ? [params?: MethodParams<R, K>, options?: RequestOptions]
-        : [params: MethodParams<R, K>, options?: RequestOptions];
-
-/** `params` of `notify()` for method `K` of the remote table `R`. */
-export type NotifyArgs<R, K extends keyof R> =
-  IsUntyped<R> extends true
-    ? [params?: JsonRpcParams]
-    : readonly [] extends MethodParams<R, K>
-      ? [params?: MethodParams<R, K>]
-      : undefined extends MethodParams<R, K>
-        ? [params?: MethodParams<R, K>]
-        : [params: MethodParams<R, K>];
-
-/** What `request()` resolves with: the declared result, or `unknown` on an untyped connection. */
-export type RequestResult<R, K extends keyof R> = IsUntyped<R> extends true ? unknown : MethodResult<R, K>;
-
-/** The events of a connection and their listeners. */
-export interface ConnectionEvents {
-  // Every listener may throw or return a rejected promise: the failure goes to `onHandlerError`
-  // (stage 'listener', `event` naming the event) and the other listeners still run.
-
-  /** The connection is closed (once); `reason` says why (its `cause` holds a stream error). */
-  close: (reason: ConnectionClosedError) => void;
-  /** A stream failed (the connection closes too). Never thrown when nobody listens. */
-  error: (error: Error) => void;
-  /**
-   * A response whose id matches no waiting request (late after a timeout, or bogus), valid or not:
-   * an invalid one (`kind: 'invalidResponse'`, with its `problem`) that does match a waiting request
-   * rejects it with `JsonRpcInvalidResponseError` instead. Responses are never answered.
-   */
-  unknownResponse: (response: JsonRpcResponse | JsonRpcInvalidResponse) => void;
-  /** A notification dropped because the inbound queue was full (see `maxQueuedMessages`). */
-  droppedNotification: (notification: JsonRpcNotification) => void;
-  /**
-   * An incoming message that could not be accepted: malformed JSON, an invalid request, or bytes the
-   * framer rejected (`error.data.problem`: `'garbage'`, `'oversized'`, `'invalid-utf8'`, ... see
-   * framing-errors.ts). Garbage means the remote side writes something else to the stream (another
-   * framing, stray logging): it is reported here but never answered, so two sides speaking different
-   * framings cannot keep answering each other's errors. Everything else is answered too.
-   */
-  invalidMessage: (message: JsonRpcInvalidMessage) => void;
-}
-
-export interface Disposable {
-  dispose(): void;
-}
+/** `params` and options of `connect()`'s `request()` for method `K` of the remote table `R`. */
+export type RequestArgs<R, K extends keyof R> = CallArgs<R, K, RequestOptions>;
 
 /** Internal: lets a transport explain why the remote side ended (a child's exit code). */
 export const kDescribeEnd: unique symbol = Symbol('describeEnd');

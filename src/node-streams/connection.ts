@@ -29,7 +29,9 @@ import type { Readable, Writable } from 'node:stream';
 
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import { reportHandlerError, type ErrorPolicy } from '../dispatch/error-policy.js';
+import type { StandardSchemaV1 } from '../dispatch/standard-schema.js';
 import type { MethodTable, UntypedMethods } from '../dispatch/types.js';
+import { validatedAnswer } from '../dispatch/validation.js';
 import { JsonRpcRequestCancelledError } from '../parser/errors.js';
 import type {
   JsonRpcBatch,
@@ -55,12 +57,13 @@ import {
   type NotifyArgs,
   type RequestArgs,
   type RequestOptions,
+  type ValidatedRequestOptions,
   type RequestResult,
   type StreamPair,
 } from './connection-types.js';
-import { ConnectionClosedError, RequestAbortedError } from './errors.js';
-import { ConnectionListeners } from './events.js';
-import { callGuarded, reporter, type Report } from './guard.js';
+import { ConnectionClosedError, RequestAbortedError } from '../connection/errors.js';
+import { ConnectionListeners } from '../connection/events.js';
+import { callGuarded, reporter, type Report } from '../connection/guard.js';
 import { InboundScheduler, type SchedulerHost } from './inbound.js';
 import { callOptions, sequentialTest } from './options.js';
 import { Outbox } from './outbox.js';
@@ -68,6 +71,7 @@ import { PendingRequests, type PendingEntry } from './pending.js';
 import { mayRead, type ReadGateState } from './read-gate.js';
 import { InboundReader, type ReaderHost } from './reader.js';
 import { WriteQueue } from './write-queue.js';
+import { nodeFramerNatives } from './framer-natives.js';
 
 export { kDescribeEnd, kKeepStreams };
 export type {
@@ -81,10 +85,13 @@ export type {
   RequestOptions,
   RequestResult,
   StreamPair,
+  ValidatedRequestOptions,
 };
 
 const DEFAULT_MAX_CONCURRENT_HANDLERS = 32;
 const DEFAULT_MAX_QUEUED = 1024;
+const DEFAULT_MAX_QUEUED_BYTES = 4 * 1024 * 1024;
+const DEFAULT_MAX_WRITE_QUEUE_BYTES = 4 * 1024 * 1024;
 
 const noop = (): void => {};
 /** Content-Length headers of framed text: native, ~5x faster than a JS loop on 2 KB messages. */
@@ -107,7 +114,7 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
   private readonly cancellation: boolean;
   private readonly earlyCancels = new EarlyCancels();
   private readonly progress = new Map<string | number, (value: unknown) => void>();
-  private readonly listeners: ConnectionListeners;
+  private readonly listeners: ConnectionListeners<ConnectionEvents>;
   /** Where a failing `onProgress` listener is reported. */
   private readonly progressFault: Report;
   private readonly describeEnd: (() => Promise<string | undefined>) | undefined;
@@ -125,7 +132,13 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
     this.writable = stream.writable;
     const framing = options.framing ?? 'newline';
     // PendingRequests tracks our requests; the peer's own set would be a second insert and delete.
-    this.peer = new JsonRpcPeer({ framing, maxMessageBytes: options.maxMessageBytes, utf8Length, trackPending: false });
+    this.peer = new JsonRpcPeer({
+      framing,
+      maxMessageBytes: options.maxMessageBytes,
+      utf8Length,
+      natives: nodeFramerNatives,
+      trackPending: false,
+    });
     this.policy = { exposeErrors: options.exposeErrors, onHandlerError: options.onHandlerError };
     this.listeners = new ConnectionListeners((error, event) =>
       reportHandlerError(error, this.policy, { method: '', id: undefined, stage: 'listener', event }),
@@ -142,8 +155,12 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
       running: 0,
       maxConcurrentHandlers: positive('maxConcurrentHandlers', options.maxConcurrentHandlers, DEFAULT_MAX_CONCURRENT_HANDLERS),
       queued: 0,
+      queuedBytes: 0,
+      maxQueued: positive('maxQueuedMessages', options.maxQueuedMessages, DEFAULT_MAX_QUEUED),
+      maxQueuedBytes: positive('maxQueuedBytes', options.maxQueuedBytes, DEFAULT_MAX_QUEUED_BYTES),
       barrier: false,
       writeBlocked: false,
+      writeFull: false,
       pendingOutgoing: 0,
     };
     const highWaterMark = positive(
@@ -151,7 +168,12 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
       options.highWaterMark,
       this.writable.writableHighWaterMark > 0 ? this.writable.writableHighWaterMark : 16 * 1024,
     );
-    this.writer = new WriteQueue(this.writable, highWaterMark, this.onWriteBlocked);
+    // Never below the high-water mark: the queue could not fill before it blocks.
+    const maxWriteQueueBytes = Math.max(
+      highWaterMark,
+      positive('maxWriteQueueBytes', options.maxWriteQueueBytes, DEFAULT_MAX_WRITE_QUEUE_BYTES),
+    );
+    this.writer = new WriteQueue(this.writable, highWaterMark, maxWriteQueueBytes, this.onWriteBlocked);
     this.outbox = new Outbox(this.peer, this.writer, this.policy);
     this.pending = new PendingRequests(this.onGiveUp);
     this.inbound = new InboundScheduler(this.schedulerHost(), this.gate, this.outbox, {
@@ -159,7 +181,6 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
       policy: this.policy,
       cancellation: this.cancellation,
       isSequential: sequentialTest(options.sequential),
-      maxQueued: positive('maxQueuedMessages', options.maxQueuedMessages, DEFAULT_MAX_QUEUED),
     });
     this.reader = new InboundReader(this.readable, this.peer, this.readerHost());
 
@@ -187,15 +208,21 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
    * - `RangeError` when `timeoutMs` is not a number >= 0 (Infinity: no timeout), `TypeError` when
    *   `signal` is not an AbortSignal: a rejection like every other fault of a call, nothing is sent.
    */
+  request<K extends keyof R & string, S extends StandardSchemaV1>(
+    method: K,
+    params: RequestArgs<R, K>[0],
+    options: ValidatedRequestOptions<S>,
+  ): Promise<StandardSchemaV1.InferOutput<S>>;
   request<K extends keyof R & string>(method: K, ...args: RequestArgs<R, K>): Promise<RequestResult<R, K>>;
   // (Named parameters in the implementation: a rest parameter would allocate an array per call.)
   request(method: string, params?: JsonRpcParams, options?: RequestOptions): Promise<unknown> {
     let signal: AbortSignal | undefined;
     let timeoutMs: number | undefined;
+    let result: StandardSchemaV1 | undefined; // (schema hook, issue 14)
     if (options !== undefined) {
       const checked = callOptions(options);
       if (checked instanceof Error) return Promise.reject(checked);
-      ({ signal, timeoutMs } = checked);
+      ({ signal, timeoutMs, result } = checked);
     }
     const refusal = this.refusal('request');
     if (refusal !== undefined) return rejection(refusal);
@@ -209,11 +236,12 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
     } catch (err) {
       return Promise.reject(err); // params with no JSON form (BigInt, a cycle)
     }
-    return new Promise<unknown>((resolve, reject) => {
+    const answer = new Promise<unknown>((resolve, reject) => {
       this.pending.add(id, method, resolve, reject, timeoutMs, signal);
       this.writer.push(text);
       this.pendingChanged();
     });
+    return result === undefined ? answer : validatedAnswer(method, result, answer, signal); // (schema hook, issue 14)
   }
 
   /**
@@ -333,6 +361,11 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
     return this.inbound.queued;
   }
 
+  /** The bytes (on the wire) of the incoming messages waiting for a handler slot. */
+  get queuedBytes(): number {
+    return this.inbound.queuedBytes;
+  }
+
   /** True while reading is paused for back pressure. */
   get readingPaused(): boolean {
     return this.reader.isPaused;
@@ -355,22 +388,22 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
 
   // ---- incoming -----------------------------------------------------------------------------------
 
-  /** Routes one parsed message: responses settle at once; work goes to the scheduler. */
-  private receive(message: JsonRpcMessage): void {
+  /** Routes one parsed message (`bytes` on the wire): responses settle at once; work goes to the scheduler. */
+  private receive(message: JsonRpcMessage, bytes: number): void {
     switch (message.kind) {
       case 'response':
       case 'invalidResponse': // never answered, whatever is wrong with it
         this.settle(message);
         return;
       case 'notification':
-        if (!this.intercept(message)) this.inbound.admit(message);
+        if (!this.intercept(message)) this.inbound.admit(message, bytes);
         return;
       case 'request':
         if (this.cancellation && this.earlyCancels.consume(message.id)) {
           this.outbox.error(message, new JsonRpcRequestCancelledError());
           return;
         }
-        this.inbound.admit(message);
+        this.inbound.admit(message, bytes);
         return;
       case 'invalid':
         this.listeners.emit('invalidMessage', message);
@@ -379,7 +412,7 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
         if (!isGarbage(message.error)) this.outbox.error(message, message.error);
         return;
       case 'batch':
-        this.receiveBatch(message);
+        this.receiveBatch(message, bytes);
         return;
     }
   }
@@ -413,7 +446,7 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
     return false;
   }
 
-  private receiveBatch(batch: JsonRpcBatch): void {
+  private receiveBatch(batch: JsonRpcBatch, bytes: number): void {
     const work: JsonRpcSingleMessage[] = [];
     for (const entry of batch.messages) {
       if (entry.kind === 'response' || entry.kind === 'invalidResponse') {
@@ -426,7 +459,7 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
         work.push(entry);
       }
     }
-    if (work.length > 0) this.inbound.admit({ kind: 'batch', messages: work });
+    if (work.length > 0) this.inbound.admit({ kind: 'batch', messages: work }, bytes);
   }
 
   /** (A method, so that TypeScript does not narrow `state` across calls that may change it.) */
@@ -440,10 +473,12 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
       mayRead: () => {
         const gate = this.gate;
         gate.queued = this.inbound.queued;
+        gate.queuedBytes = this.inbound.queuedBytes;
+        gate.writeFull = this.writer.full;
         gate.pendingOutgoing = this.pending.size;
         return mayRead(gate);
       },
-      receive: (message) => this.receive(message),
+      receive: (message, bytes) => this.receive(message, bytes),
       inputDone: () => this.finishInput(),
     };
   }
@@ -454,6 +489,7 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
       isClosed: () => this.state === 'closed',
       pendingOutgoing: () => this.pending.size,
       droppedNotification: (notification) => this.listeners.emit('droppedNotification', notification),
+      droppedResponse: (request) => this.listeners.emit('droppedResponse', request),
       workDone: () => {
         if (this.reader.hasUnparsed || this.reader.isPaused) this.scheduleKick();
         else this.maybeFinishDraining();
@@ -520,7 +556,13 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
   private finishInput(): void {
     if (this.inputFinished) return;
     this.inputFinished = true;
-    const cut = this.peer.end().length > 0;
+    // The end may complete a message (a top-level number in json-stream): it is handled as usual.
+    // What the framer reports (a message cut off) is not answered: the remote side has gone.
+    let cut = false;
+    for (const message of this.peer.end()) {
+      if (message.kind === 'invalid' && isFramingError(message.error)) cut = true;
+      else this.receive(message, 0);
+    }
     const base = cut
       ? 'The remote side closed the connection in the middle of a message'
       : 'The remote side closed the connection';
@@ -571,6 +613,17 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
 
   private afterWritableGone(): void {
     if (this.state === 'closed' || this.streamFailed) return;
+    if (this.reader.inputEnded) {
+      // The input ended first: a half-close, or a socket that is not half-open, which Node ends
+      // as soon as the remote side ends its own. The end of input is not the end of work: what was
+      // received is still handled (answers that can no longer be sent are reported through
+      // 'droppedResponse', and requests' signals abort), then the connection closes.
+      const why = new ConnectionClosedError('The stream was closed; nothing more can be written');
+      this.writer.fail(why);
+      this.inbound.outputGone(why);
+      this.scheduleKick();
+      return;
+    }
     if (this.closeReason !== undefined) {
       this.shutdown(this.closeReason, false);
       return;
@@ -611,6 +664,12 @@ export function connect<R extends MethodTable<R> = UntypedMethods, L extends Met
       ? (stream as StreamPair)
       : { readable: stream as Readable, writable: stream as Writable };
   return new JsonRpcConnection<R>(pair, options as ConnectOptions<MethodTable<never>>);
+}
+
+/** An error the framer gave (its `data` names the framing), not one about a parsed message. */
+function isFramingError(error: { readonly data?: unknown }): boolean {
+  const data = error.data as { framing?: unknown } | undefined;
+  return typeof data === 'object' && data !== null && typeof data.framing === 'string';
 }
 
 function isGarbage(error: { readonly data?: unknown }): boolean {

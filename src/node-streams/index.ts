@@ -15,8 +15,9 @@ export {
   type RequestOptions,
   type RequestResult,
   type StreamPair,
+  type ValidatedRequestOptions,
 } from './connection.js';
-export { ConnectionClosedError, RequestAbortedError, RequestTimeoutError } from './errors.js';
+export { ConnectionClosedError, RequestAbortedError, RequestTimeoutError } from '../connection/errors.js';
 export { CANCEL_METHOD, PROGRESS_METHOD } from './cancel.js';
 export {
   connectTcp,

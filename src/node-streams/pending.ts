@@ -7,8 +7,8 @@
 import { JsonRpcException } from '../parser/errors.js';
 import { JsonRpcInvalidResponseError } from '../parser/invalid-response.js';
 import type { JsonRpcInvalidResponse, JsonRpcResponse } from '../parser/messages.js';
-import { startTimer, type Timer } from './durations.js';
-import { RequestAbortedError, RequestTimeoutError } from './errors.js';
+import { startTimer, type Timer } from '../connection/durations.js';
+import { RequestAbortedError, RequestTimeoutError } from '../connection/errors.js';
 
 export interface PendingEntry {
   readonly id: number;

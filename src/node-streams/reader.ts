@@ -18,7 +18,8 @@ export interface ReaderHost {
   isClosed(): boolean;
   /** Whether more input may be parsed now (the read gate, with fresh counts). */
   mayRead(): boolean;
-  receive(message: JsonRpcMessage): void;
+  /** `bytes`: the bytes of its frame on the wire. */
+  receive(message: JsonRpcMessage, bytes: number): void;
   /** The readable ended and every byte of it has been parsed. */
   inputDone(): void;
 }
@@ -29,6 +30,8 @@ export class InboundReader {
   private pumping = false;
   private paused = false;
   private ended = false;
+  /** Reused for every slice: the length of each parsed message's text. */
+  private readonly frameLengths: number[] = [];
 
   constructor(
     private readonly readable: Readable,
@@ -90,9 +93,21 @@ export class InboundReader {
         } else {
           this.inboxOffset = end;
         }
-        const messages = this.peer.parse(slice);
+        const held = this.peer.bufferedBytes;
+        const lengths = this.frameLengths;
+        lengths.length = 0;
+        const messages = this.peer.parse(slice, lengths);
+        // The bytes this slice's messages took on the wire, exactly (with the frame start held
+        // before, without the start of the next), shared out by the length of their text.
+        const bytes = held + slice.byteLength - this.peer.bufferedBytes;
+        let textLength = 0;
+        for (let i = 0; i < lengths.length; i++) textLength += lengths[i]!;
+        const perUnit = textLength > 0 ? bytes / textLength : 0;
+        const even = bytes / Math.max(1, messages.length);
         // A handler may close the connection: what came with its message is then dropped.
-        for (let i = 0; i < messages.length && !host.isClosed(); i++) host.receive(messages[i]!);
+        for (let i = 0; i < messages.length && !host.isClosed(); i++) {
+          host.receive(messages[i]!, Math.ceil(textLength > 0 ? lengths[i]! * perUnit : even));
+        }
       }
     } finally {
       this.pumping = false;

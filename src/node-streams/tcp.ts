@@ -21,8 +21,8 @@ import net from 'node:net';
 import { reportHandlerError } from '../dispatch/error-policy.js';
 import type { MethodTable, UntypedMethods } from '../dispatch/types.js';
 import { connect, type ConnectOptions, type JsonRpcConnection } from './connection.js';
-import { ConnectionClosedError } from './errors.js';
-import { describeThrown, isThenable } from './guard.js';
+import { ConnectionClosedError } from '../connection/errors.js';
+import { describeThrown, isThenable } from '../connection/guard.js';
 
 /** Where to listen or connect: a TCP host and port, or a socket/pipe path. */
 export type SocketAddress = { readonly host?: string; readonly port: number } | { readonly path: string };
@@ -80,7 +80,8 @@ export function listenTcp<R extends MethodTable<R> = UntypedMethods, L extends M
   setup: ConnectionSetup<R> | undefined,
   options: ListenOptions<L> = {},
 ): Promise<JsonRpcServer<R>> {
-  const server = net.createServer();
+  // Half-open: a client that ends its side after its last request still gets the answers.
+  const server = net.createServer({ allowHalfOpen: true });
   const wrapper = new JsonRpcServer<R>(server);
   server.on('connection', (socket) => {
     if (options.noDelay !== false && 'setNoDelay' in socket) socket.setNoDelay(true);
@@ -120,8 +121,8 @@ export function connectTcp<R extends MethodTable<R> = UntypedMethods, L extends 
   return new Promise<JsonRpcConnection<R>>((resolve, reject) => {
     const socket =
       'path' in address
-        ? net.createConnection({ path: address.path })
-        : net.createConnection({ host: address.host ?? '127.0.0.1', port: address.port });
+        ? net.createConnection({ path: address.path, allowHalfOpen: true })
+        : net.createConnection({ host: address.host ?? '127.0.0.1', port: address.port, allowHalfOpen: true });
     const onError = (err: Error): void => reject(err);
     socket.once('error', onError);
     socket.once('connect', () => {

@@ -13,10 +13,16 @@
  * `highWaterMark` bytes, the queue is "blocked" and keeps new bytes to itself until `'drain'` (or,
  * for a bound below the stream's own, until the stream's buffer falls under it). The owner hears
  * about every change through `onBlockedChange` and stops reading meanwhile (see read-gate.ts).
+ *
+ * Its bytes are counted exactly (UTF-8). `full` says when the bytes waiting to be sent (here, plus
+ * what the stream holds) reach `maxBytes`: the read gate then stops reading even under the
+ * deadlock rule, so what the remote side makes us write (answers, refusals) stays bounded. Our
+ * own calls are never refused for it: they queue behind, and `pushAndWait()` resolves only once
+ * their bytes are handed to the stream.
  */
 import type { Writable } from 'node:stream';
 
-import { ConnectionClosedError } from './errors.js';
+import { ConnectionClosedError } from '../connection/errors.js';
 
 interface Waiters {
   promise: Promise<void>;
@@ -31,7 +37,7 @@ export class WriteQueue {
   private text = '';
   /** What was queued before `text`, in order, when bytes were queued this tick; else empty. */
   private parts: (string | Uint8Array)[] = [];
-  /** Bytes (UTF-16 units for text: close enough for a bound) queued and not yet written. */
+  /** UTF-8 bytes queued and not yet handed to the stream. */
   private queuedBytes = 0;
   private scheduled = false;
   private waitingForDrain = false;
@@ -54,6 +60,7 @@ export class WriteQueue {
   constructor(
     private readonly writable: Writable,
     readonly highWaterMark: number,
+    readonly maxBytes: number,
     private readonly onBlockedChange: (blocked: boolean) => void,
   ) {
     writable.on('drain', this.onDrain);
@@ -69,6 +76,16 @@ export class WriteQueue {
     return this.queuedBytes;
   }
 
+  /** The bytes waiting to be sent (queued here, or buffered by the stream) reach `maxBytes`. */
+  get full(): boolean {
+    return this.queuedBytes + this.writable.writableLength >= this.maxBytes;
+  }
+
+  /** Nothing more can be written: the queue failed, or the stream has ended or been destroyed. */
+  get closed(): boolean {
+    return this.failure !== null || this.writable.writableEnded || this.writable.destroyed;
+  }
+
   /**
    * Queues framed text (or bytes) for the next flush. Returns false (and drops it) once the queue
    * has failed.
@@ -77,7 +94,7 @@ export class WriteQueue {
     if (this.failure !== null) return false;
     if (typeof data === 'string') {
       this.text += data;
-      this.queuedBytes += data.length;
+      this.queuedBytes += Buffer.byteLength(data, 'utf8');
     } else {
       if (this.text !== '') {
         this.parts.push(this.text);
@@ -123,6 +140,7 @@ export class WriteQueue {
       this.fail(new ConnectionClosedError('Cannot write: the stream has already ended or was destroyed'));
       return;
     }
+    const wasFull = this.full;
     const data = this.take();
     const waiters = this.waiters;
     this.waiters = null;
@@ -139,6 +157,8 @@ export class WriteQueue {
     // When our bound is below the stream's own, 'drain' will not come: the write callback
     // (onWritten) tells us when this chunk has left instead.
     if (!ok || writable.writableLength >= this.highWaterMark) this.setWaiting(true);
+    // The stream may take it all at once: reading paused by `full` must hear that it is over.
+    else if (wasFull && !this.full) this.onBlockedChange(false);
     this.resolveIdle();
   }
 

@@ -42,13 +42,38 @@ export function isReservedCode(code: number): boolean {
   return code >= RESERVED_CODE_MIN && code <= RESERVED_CODE_MAX;
 }
 
+/** A registered class, with the code and name read from it once, when it was registered. */
+interface Registration {
+  readonly cls: JsonRpcExceptionClass;
+  readonly code: number;
+  readonly name: string;
+}
+
 /** Classes that `fromError()` returns, keyed by code. Filled below and by `register()`. */
-const registry = new Map<number, JsonRpcExceptionClass>();
+const registry = new Map<number, Registration>();
+
+/**
+ * Every object the JsonRpcException constructor built. `has()` on a Proxy runs none of its traps
+ * (a private class field would do the same, but would show in the declaration of every exported
+ * class expression that extends JsonRpcException, which TypeScript then refuses).
+ */
+const genuine = new WeakSet<object>();
 
 export class JsonRpcException extends Error {
   /** Set on subclasses that always carry one code. */
   static readonly code: number | undefined = undefined;
   static readonly defaultMessage: string = 'Error';
+
+  /**
+   * `instanceof` is true only for instances this constructor built: the library asks it of
+   * whatever a handler threw, and on a Proxy the default check runs the `getPrototypeOf` trap,
+   * which may throw. A Proxy (even of a real exception) or an `Object.create(X.prototype)` is not
+   * an exception; for a genuine instance the usual prototype check follows.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (typeof value !== 'object' || value === null || !genuine.has(value)) return false;
+    return Function.prototype[Symbol.hasInstance].call(this, value);
+  }
 
   readonly code: number;
   readonly data: unknown;
@@ -83,6 +108,7 @@ export class JsonRpcException extends Error {
       throw new TypeError(`A JSON-RPC error code must be an integer, got ${String(code)}`);
     }
     super(message);
+    genuine.add(this);
     this.name = cls.name;
     this.code = code;
     this.data = payload;
@@ -96,47 +122,102 @@ export class JsonRpcException extends Error {
   }
 
   /**
-   * Makes `fromError()` return instances of `cls` for `cls.code`. Registering a second class for a
-   * code that already has one throws: silently replacing `-32601` would change how every peer in the
-   * process reads errors.
+   * Makes `fromError()` return instances of `cls` for `cls.code`. `cls` must extend
+   * `JsonRpcException` and declare an integer `static code`; its code and name are read once, here.
+   * Registering a second class for a code that already has one throws: silently replacing `-32601`
+   * would change how every peer in the process reads errors.
    */
   static register(cls: JsonRpcExceptionClass): void {
-    const code = cls.code;
-    if (!Number.isInteger(code)) {
-      throw new TypeError(`${cls.name} must declare an integer \`static readonly code\` to be registered`);
-    }
-    const existing = registry.get(code);
-    if (existing === cls) return;
+    const registration = readRegistration(cls);
+    const existing = registry.get(registration.code);
+    if (existing?.cls === cls) return;
     if (existing !== undefined) {
       throw new Error(
-        `Error code ${code} is already registered to ${existing.name}; ` +
-          `pick another code for ${cls.name} or unregister ${existing.name} first`,
+        `Error code ${registration.code} is already registered to ${existing.name}; ` +
+          `pick another code for ${registration.name} or unregister ${existing.name} first`,
       );
     }
-    registry.set(code, cls);
+    registry.set(registration.code, registration);
   }
 
   /** Removes a class registered with `register()` (tests and plug-in unloading need this). */
   static unregister(cls: JsonRpcExceptionClass): boolean {
-    if (registry.get(cls.code) !== cls) return false;
-    return registry.delete(cls.code);
+    for (const [code, registration] of registry) {
+      if (registration.cls === cls) return registry.delete(code);
+    }
+    return false;
   }
 
   /** The class `fromError()` would use for `code`, if one is registered. */
   static classFor(code: number): JsonRpcExceptionClass | undefined {
-    return registry.get(code);
+    return registry.get(code)?.cls;
   }
 
   /**
    * Turns a wire error object back into the most specific class: a registered class for its code,
-   * else `JsonRpcReservedError` for -32768..-32000, else `JsonRpcApplicationError`.
+   * else `JsonRpcReservedError` for -32768..-32000, else `JsonRpcApplicationError`. The instance
+   * always carries the wire's `code`, `message` and `data`, whatever the class's constructor does
+   * with its arguments. Never throws for an error object with an integer code: when a registered
+   * class's constructor throws, or returns something that is not an instance of it, or leaves an
+   * instance whose members cannot be set, the result is the generic class for the code, with the
+   * failure as its `cause`.
    */
   static fromError(error: JsonRpcErrorObject): JsonRpcException {
-    const registered = registry.get(error.code);
-    if (registered !== undefined) return new registered(error.message, error.data);
-    if (isReservedCode(error.code)) return new JsonRpcReservedError(error.code, error.message, error.data);
-    return new JsonRpcApplicationError(error.code, error.message, error.data);
+    const { code, message, data } = error;
+    const registration = registry.get(code);
+    let failure: unknown;
+    if (registration !== undefined) {
+      try {
+        const made: unknown = new registration.cls(message, data);
+        if (!(made instanceof registration.cls)) {
+          throw new TypeError(`${registration.name}'s constructor returned something that is not a ${registration.name}`);
+        }
+        if (carryWireMembers(made, code, message, data)) return made;
+        throw new TypeError(`${registration.name}'s constructor left an instance whose code, message or data cannot be set`);
+      } catch (err) {
+        failure = err;
+      }
+    }
+    const generic = isReservedCode(code)
+      ? new JsonRpcReservedError(code, message, data)
+      : new JsonRpcApplicationError(code, message, data);
+    if (registration !== undefined) {
+      Object.defineProperty(generic, 'cause', { value: failure, writable: true, configurable: true, enumerable: false });
+    }
+    return generic;
   }
+}
+
+/** Reads `cls`'s code and name once, refusing (with a clear error) a class that cannot be registered. */
+function readRegistration(cls: JsonRpcExceptionClass): Registration {
+  let code: unknown;
+  let name: string;
+  let extendsBase: boolean;
+  try {
+    code = cls.code;
+    name = String(cls.name);
+    extendsBase = typeof cls === 'function' && JsonRpcException.prototype.isPrototypeOf(cls.prototype);
+  } catch (err) {
+    throw new TypeError('JsonRpcException.register() could not read the code and name of the class given', { cause: err });
+  }
+  if (!extendsBase) throw new TypeError(`${name} must extend JsonRpcException to be registered`);
+  if (typeof code !== 'number' || !Number.isInteger(code)) {
+    throw new TypeError(`${name} must declare an integer \`static readonly code\` to be registered`);
+  }
+  return { cls, code, name };
+}
+
+/**
+ * Gives `instance` the wire's members, whatever its constructor did with its arguments (a class
+ * written as `constructor(data) { super(...) }` gets the message as `data`). Defining the
+ * properties runs no setter; it fails (false) on an instance that froze them.
+ */
+function carryWireMembers(instance: JsonRpcException, code: number, message: string, data: unknown): boolean {
+  return (
+    Reflect.defineProperty(instance, 'code', { value: code, writable: true, enumerable: true, configurable: true }) &&
+    Reflect.defineProperty(instance, 'message', { value: message, writable: true, enumerable: false, configurable: true }) &&
+    Reflect.defineProperty(instance, 'data', { value: data, writable: true, enumerable: true, configurable: true })
+  );
 }
 
 /**

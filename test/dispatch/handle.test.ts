@@ -14,6 +14,7 @@ import {
 import fc from 'fast-check';
 import { responseLike } from '../parser/response-like.js';
 import { assertSameResponses, deferred, parse, tick } from './helpers.js';
+import { delivery, handlerDelivering, hostileValue, HOSTILE_VALUES } from '../hostile.js';
 
 const request = (method: string, id: unknown = 1, params?: unknown): string =>
   JSON.stringify(params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params });
@@ -509,4 +510,73 @@ test('respondBatch(): a parsed batch with handle()\'s rules (limit, concurrency,
   assert.equal(tooBig.error.code, -32600);
   const notes = parseMessage('[{"jsonrpc":"2.0","method":"work","params":[1]}]') as JsonRpcBatch;
   assert.equal(await respondBatch(notes, d), null);
+});
+
+// ---- hostile thrown values and hooks --------------------------------------------------------------
+
+/** What a user's onHandlerError hook does with what it is given. */
+const misbehavingHook = fc.constantFrom<((error: unknown) => unknown) | undefined>(
+  undefined,
+  () => {
+    throw new Error('the logger broke');
+  },
+  async () => Promise.reject(new Error('the async logger broke')),
+  (error) => {
+    throw error;
+  },
+  () => HOSTILE_VALUES[0]!.make(), // a Proxy whose traps throw, `then` included
+  (error) => String(error),
+);
+
+test('property: whatever a handler throws or rejects with, handle() resolves with its answer', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      hostileValue,
+      delivery,
+      misbehavingHook,
+      fc.constantFrom<boolean | 'with-stack'>(false, true, 'with-stack'),
+      async (value, how, onHandlerError, exposeErrors) => {
+        const d = new Dispatcher({ hostile: handlerDelivering(value, how), ok: () => 'ok' });
+        const options = { onHandlerError, exposeErrors };
+        const single = parse(await handle(request('hostile', 1), d, options)) as { error: { code: number } };
+        assert.equal(single.error.code, value.code);
+        assert.equal(await handle('{"jsonrpc":"2.0","method":"hostile"}', d, options), null);
+        const batch = parse(
+          await handle(`[${request('hostile', 1)},${request('ok', 2)},{"jsonrpc":"2.0","method":"hostile"}]`, d, options),
+        ) as Array<{ id: number; error?: { code: number }; result?: unknown }>;
+        assert.deepEqual(
+          batch.map((entry) => [entry.id, entry.error?.code ?? entry.result]),
+          [[1, value.code], [2, 'ok']],
+        );
+        const parsed = parseMessage(`[${request('hostile', 3)}]`) as JsonRpcBatch;
+        const viaRespondBatch = parse(await respondBatch(parsed, d, options)) as Array<{ error: { code: number } }>;
+        assert.equal(viaRespondBatch[0]!.error.code, value.code);
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
+
+test('a result with a hostile value is -32603, never a rejection', async () => {
+  for (const value of HOSTILE_VALUES) {
+    const made = value.make();
+    // A thenable result is awaited: only values that are not promise-like are results as such.
+    const d = new Dispatcher({ give: () => [made] });
+    const answer = parse(await handle(request('give', 1), d)) as { error?: { code: number }; result?: unknown };
+    if (answer.error !== undefined) assert.equal(answer.error.code, -32603, value.name);
+  }
+});
+
+test('property: toJsonRpcException never throws, and keeps only a real, sendable JsonRpcException', () => {
+  fc.assert(
+    fc.property(hostileValue, misbehavingHook, fc.constantFrom<boolean | 'with-stack'>(false, true, 'with-stack'), (value, hook, expose) => {
+      const made = value.make();
+      const mapped = toJsonRpcException(made, { onHandlerError: hook, exposeErrors: expose });
+      assert.ok(mapped instanceof JsonRpcException);
+      // Data with no JSON form is found later, when the answer is encoded.
+      const kept = value.name.startsWith('a real JsonRpcException') && !value.name.includes('toJSON');
+      if (kept) assert.equal(mapped, made, value.name);
+      else assert.equal(mapped.code, -32603, value.name);
+    }),
+  );
 });

@@ -1,9 +1,23 @@
 /** Shared tools for the framing tests: feeding streams in chunks, summarising output, arbitraries. */
 import fc from 'fast-check';
 import assert from 'node:assert/strict';
-import type { FrameEvent, Framer, FramerOptions } from '../../src/framing/index.js';
+import type { FrameEvent, Framer, FramerOptions, FramerNatives } from '../../src/framing/index.js';
+import { nodeFramerNatives } from '../../src/node-streams/framer-natives.js';
 
 export const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+const reference = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/**
+ * What every decode must agree with (the framers' default, which the Node natives must match):
+ * one fatal, BOM-keeping decode() call, or null where it throws.
+ */
+export function referenceDecode(bytes: Uint8Array): string | null {
+  try {
+    return reference.decode(bytes);
+  } catch {
+    return null;
+  }
+}
 
 export function concat(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
@@ -102,16 +116,16 @@ export function toCuts(fractions: readonly number[], length: number): number[] {
 }
 
 /**
- * The fastest of `runs` runs of `fn`, in ms. On a shared machine noise only ever adds time, so the
- * fastest run is the closest to the work itself (a median of 3 once read 11x for a 4x linear step).
- * For ratios between sizes, never absolute bounds.
+ * The least CPU time (ms, this process's user + system) of `runs` calls of `fn`. CPU time, not
+ * wall time: on a busy machine a run may wait for a core, and waiting is not work.
  */
 export function timeBest(runs: number, fn: () => void): number {
   let best = Infinity;
   for (let i = 0; i < runs; i++) {
-    const t = performance.now();
+    const start = process.cpuUsage();
     fn();
-    best = Math.min(best, performance.now() - t);
+    const used = process.cpuUsage(start);
+    best = Math.min(best, (used.user + used.system) / 1000);
   }
   return best;
 }
@@ -127,13 +141,21 @@ export function expectEverywhere(
   max?: number,
 ): FrameEvent[] {
   let first: FrameEvent[] | undefined;
-  for (const size of [stream.length, 3, 1]) {
-    const events = feed(make({ maxMessageBytes: max }), cutEvery(stream, Math.max(1, size)));
-    assert.deepEqual(summary(events), expected, `chunks of ${size}`);
-    first ??= events;
+  for (const natives of DECODINGS) {
+    for (const size of [stream.length, 3, 1]) {
+      const events = feed(make({ maxMessageBytes: max, natives }), cutEvery(stream, Math.max(1, size)));
+      assert.deepEqual(summary(events), expected, `chunks of ${size}${natives ? ', Node decoding' : ''}`);
+      first ??= events;
+    }
   }
   return first!;
 }
+
+/**
+ * The framers' two decodings: the default (TextDecoder) and the one the Node layer injects. Every
+ * framing test that goes through expectEverywhere or assertCutsChangeNothing runs with both.
+ */
+export const DECODINGS: ReadonlyArray<FramerNatives | undefined> = [undefined, nodeFramerNatives];
 
 /**
  * Property: a stream made of random `segment`s (valid frames, errors, garbage) gives the same
@@ -142,10 +164,11 @@ export function expectEverywhere(
  */
 export function assertCutsChangeNothing(make: (options: FramerOptions) => Framer, segment: fc.Arbitrary<Uint8Array>): void {
   fc.assert(
-    fc.property(fc.array(segment, { maxLength: 10 }), cutFractions, (segments, fractions) => {
+    fc.property(fc.array(segment, { maxLength: 10 }), cutFractions, fc.constantFrom(...DECODINGS), (segments, fractions, natives) => {
       const stream = concat(segments);
+      // The reference is always the default decoding, whole: the Node one must agree with it too.
       const whole = summary(feed(make({ maxMessageBytes: 64 }), [stream]));
-      const cut = summary(feed(make({ maxMessageBytes: 64 }), cutAt(stream, toCuts(fractions, stream.length))));
+      const cut = summary(feed(make({ maxMessageBytes: 64, natives }), cutAt(stream, toCuts(fractions, stream.length))));
       assert.deepEqual(cut, whole);
     }),
     { numRuns: 300 },

@@ -3,10 +3,29 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { NewlineFramer } from '../../src/framing/index.js';
 import { concat, cutAt, cutEvery, cutFractions, errors, feed, summary, toCuts, utf8 , assertCutsChangeNothing } from './helpers.js';
+import { nodeFramerNatives } from '../../src/node-streams/framer-natives.js';
 
 const BAD_UTF8 = new Uint8Array([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x7d]); // {"<invalid>(", }
 
 describe('newline framer', () => {
+  it('long lines in large chunks (the byte path with natives) give what the default gives whole', () => {
+    // Lines of tens of KiB, ASCII or not or invalid, some over the bound; chunks mostly >= 16 KiB,
+    // cut anywhere (inside multi-byte characters too), with small ones between.
+    const line = fc.oneof(
+      fc.tuple(fc.constantFrom('a', 'é', '東', '😀', '"x":1,'), fc.integer({ min: 1, max: 40000 })).map(([unit, n]) => utf8(unit.repeat(n) + '\n')),
+      fc.constantFrom(utf8('{"a":1}\n'), concat([utf8('x'.repeat(30000)), new Uint8Array([0xc3]), utf8('\n')]), utf8('\r\n')),
+    );
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 6 }), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 12 }), fc.constantFrom(64 * 1024 * 1024, 50000), (lines, fractions, max) => {
+        const stream = concat(lines);
+        const whole = summary(feed(new NewlineFramer({ maxMessageBytes: max }), [stream]));
+        const cut = summary(feed(new NewlineFramer({ maxMessageBytes: max, natives: nodeFramerNatives }), cutAt(stream, toCuts(fractions, stream.length))));
+        assert.deepEqual(cut, whole);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   it('accepts \\r\\n line ends and skips blank and whitespace-only lines', () => {
     const events = feed(new NewlineFramer(), [utf8('\n\r\n{"a":1}\r\n  \t\r\n\n[2]\n   \n')]);
     assert.deepEqual(summary(events), ['{"a":1}', '[2]']);

@@ -14,13 +14,24 @@ import { fileURLToPath } from 'node:url';
 import { Dispatcher } from '../../src/dispatch/index.js';
 import { JsonRpcServerOverloadedError } from '../../src/parser/errors.js';
 import { connect, connectTcp, type ConnectionContext } from '../../src/node-streams/index.js';
-import { mayRead, mayStartHandler } from '../../src/node-streams/read-gate.js';
+import { mayRead, mayStartHandler, queueFull } from '../../src/node-streams/read-gate.js';
 import { delay, socketPair, waitFor } from './helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 describe('read gate rules', () => {
-  const idle = { running: 0, maxConcurrentHandlers: 4, queued: 0, barrier: false, writeBlocked: false, pendingOutgoing: 0 };
+  const idle = {
+    running: 0,
+    maxConcurrentHandlers: 4,
+    queued: 0,
+    queuedBytes: 0,
+    maxQueued: 10,
+    maxQueuedBytes: 1000,
+    barrier: false,
+    writeBlocked: false,
+    writeFull: false,
+    pendingOutgoing: 0,
+  };
 
   it('reads when ready, not when saturated, queued, held by a barrier or blocked on drain', () => {
     assert.equal(mayRead(idle), true);
@@ -41,6 +52,21 @@ describe('read gate rules', () => {
     ]) {
       assert.equal(mayRead({ ...state, pendingOutgoing: 1 }), true);
     }
+  });
+
+  it('under the deadlock rule, pauses only when the queue and the write queue are both full', () => {
+    const waiting = { ...idle, running: 4, pendingOutgoing: 1 };
+    const fullByCount = { ...waiting, queued: 10 };
+    const fullByBytes = { ...waiting, queued: 2, queuedBytes: 1000 };
+    assert.equal(mayRead(fullByCount), true, 'refusals can still be written');
+    assert.equal(mayRead(fullByBytes), true);
+    assert.equal(mayRead({ ...waiting, queued: 9, queuedBytes: 999, writeFull: true }), true, 'the queue has room');
+    assert.equal(mayRead({ ...fullByCount, writeFull: true }), false);
+    assert.equal(mayRead({ ...fullByBytes, writeFull: true }), false);
+    // Until a bound is reached, one more message of any size is queued.
+    assert.equal(queueFull(9, 999, waiting), false);
+    assert.equal(queueFull(10, 0, waiting), true);
+    assert.equal(queueFull(1, 1000, waiting), true);
   });
 });
 

@@ -7,6 +7,7 @@ import type net from 'node:net';
 import { describe, it } from 'node:test';
 
 import { Dispatcher } from '../../src/dispatch/index.js';
+import { createFramer } from '../../src/framing/index.js';
 import {
   JsonRpcException,
   JsonRpcInvalidParamsError,
@@ -274,6 +275,21 @@ describe('requests and notifications', () => {
     assert.deepEqual(ok, { jsonrpc: '2.0', id: 8, result: 2 });
     assert.equal(unknown.length, 1);
     await r.done();
+  });
+
+  it('json-stream: a top-level number completed by the end of input is still answered -32600', async () => {
+    const { a, b } = memoryPair();
+    const connection = connect(a, { framing: 'json-stream', dispatcher: serverDispatcher() });
+    let text = '';
+    b.readable.setEncoding('utf8');
+    b.readable.on('data', (chunk: string) => (text += chunk));
+    b.writable.end('{"jsonrpc":"2.0","id":1,"method":"add","params":[1,2]} 42');
+    await connection.closed;
+    const frames = createFramer('json-stream').push(new TextEncoder().encode(text));
+    const answers = frames.map((frame) => JSON.parse(frame.kind === 'frame' ? frame.text : 'null') as { id: unknown; error?: { code: number } });
+    assert.equal(answers.length, 2, text);
+    assert.deepEqual(answers[0], { jsonrpc: '2.0', id: 1, result: 3 });
+    assert.equal(answers[1]!.error?.code, -32600);
   });
 
   it("reports every invalid message through 'invalidMessage' (malformed JSON, invalid request, framing errors)", async () => {

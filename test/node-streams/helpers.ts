@@ -74,6 +74,12 @@ export async function noUnhandledRejections(run: () => Promise<void>): Promise<v
   if (seen.length > 0) throw new Error(`Unhandled rejection(s): ${seen.map(String).join('; ')}`);
 }
 
+/** Fails the test if the process emits a warning (MaxListenersExceededWarning...) while `run` runs. */
+export async function noWarnings(run: () => Promise<void>): Promise<void> {
+  const seen = await processWarnings(run);
+  if (seen.length > 0) throw new Error(`Process warning(s): ${seen.map(String).join('; ')}`);
+}
+
 /** Every process 'warning' while `run` runs (there must be none, ever). */
 export async function processWarnings(run: () => Promise<void>): Promise<Error[]> {
   return (await processEvents(['warning'], run)) as Error[];

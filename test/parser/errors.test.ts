@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import {
   JsonRpcApplicationError,
   JsonRpcException,
@@ -11,7 +12,9 @@ import {
   JsonRpcRequestCancelledError,
   JsonRpcReservedError,
   JsonRpcServerOverloadedError,
+  type JsonRpcExceptionClass,
 } from '../../src/parser/errors.js';
+import { classReadingItsData, HOSTILE_VALUES, hostileValue } from '../hostile.js';
 
 test('each spec code comes back from fromError as its own class, with the spec message by default', () => {
   const cases = [
@@ -99,4 +102,192 @@ test('constructors refuse codes that do not fit', () => {
   assert.equal(generic.code, 12);
   class NoCode extends JsonRpcException {}
   assert.throws(() => JsonRpcException.register(NoCode as never), /integer `static readonly code`/);
+});
+
+// ---------------------------------------------------------------------------------------------------
+// fromError() runs the constructor of a class the user registered: whatever it does, fromError
+// returns an exception carrying the wire's code, message and data.
+
+/** Registers `cls` for the length of `run`. */
+function withRegistered<T>(cls: JsonRpcExceptionClass, run: () => T): T {
+  JsonRpcException.register(cls);
+  try {
+    return run();
+  } finally {
+    JsonRpcException.unregister(cls);
+  }
+}
+
+test('a registered class whose constructor reads its data gives the generic class, with the failure as cause, when data is missing', () => {
+  const InsufficientFundsError = classReadingItsData(1001);
+  withRegistered(InsufficientFundsError, () => {
+    const withData = JsonRpcException.fromError({ code: 1001, message: 'short', data: { balance: 3 } });
+    assert.ok(withData instanceof InsufficientFundsError);
+    assert.equal(withData.balance, 3);
+
+    const without = JsonRpcException.fromError({ code: 1001, message: 'short' });
+    assert.ok(without instanceof JsonRpcApplicationError);
+    assert.ok(!(without instanceof InsufficientFundsError));
+    assert.deepEqual([without.code, without.message, without.data], [1001, 'short', undefined]);
+    assert.ok((without as { cause?: unknown }).cause instanceof TypeError);
+    assert.deepEqual(without.toJSON(), { code: 1001, message: 'short' }, 'the cause never reaches the wire');
+  });
+});
+
+test('the wire message and data reach the instance whatever the constructor signature', () => {
+  class DataFirst extends JsonRpcException {
+    static override readonly code = 1002;
+    static override readonly defaultMessage = 'Data first';
+    constructor(data?: unknown) {
+      super(undefined, data);
+    }
+  }
+  class NoArguments extends JsonRpcException {
+    static override readonly code = 1003;
+    static override readonly defaultMessage = 'No arguments';
+    constructor() {
+      super('always this', { always: true });
+    }
+  }
+  for (const cls of [DataFirst, NoArguments] as unknown as JsonRpcExceptionClass[]) {
+    withRegistered(cls, () => {
+      const back = JsonRpcException.fromError({ code: cls.code, message: 'from the wire', data: { n: 1 } });
+      assert.ok(back instanceof cls);
+      assert.deepEqual([back.code, back.message, back.data], [cls.code, 'from the wire', { n: 1 }]);
+      assert.deepEqual(back.toJSON(), { code: cls.code, message: 'from the wire', data: { n: 1 } });
+    });
+  }
+});
+
+/** What a generated constructor does. `constructs` says whether fromError may keep the instance. */
+interface Behaviour {
+  readonly name: string;
+  readonly constructs: boolean;
+  readonly body: (self: JsonRpcException, message?: string, data?: unknown) => unknown;
+}
+
+const thrownValue = fc.oneof(hostileValue.map((v) => v.make), fc.constant(() => new Error('constructor failed')));
+const behaviour: fc.Arbitrary<Behaviour> = fc.oneof(
+  fc.constant<Behaviour>({ name: 'keeps its arguments', constructs: true, body: () => undefined }),
+  fc.constant<Behaviour>({
+    name: 'reads data.x',
+    constructs: true, // when data is missing this throws: `constructs` is refined by the property
+    body: (_self, _message, data) => (data as { x: unknown }).x,
+  }),
+  thrownValue.map<Behaviour>((make) => ({
+    name: 'throws',
+    constructs: false,
+    body: () => {
+      throw make();
+    },
+  })),
+  fc.constantFrom<Behaviour>(
+    { name: 'returns a plain object', constructs: false, body: () => ({ code: 1, message: 'fake' }) },
+    { name: 'returns a Proxy of itself', constructs: false, body: (self) => new Proxy(self, {}) },
+    { name: 'returns a Proxy whose traps throw', constructs: false, body: () => HOSTILE_VALUES[0]!.make() },
+    { name: 'returns a revoked Proxy', constructs: false, body: () => HOSTILE_VALUES[3]!.make() },
+    { name: 'returns another exception class', constructs: false, body: () => new JsonRpcInvalidParamsError() },
+    { name: 'freezes itself', constructs: false, body: (self) => void Object.freeze(self) },
+    {
+      name: 'defines a fixed data getter',
+      constructs: false,
+      body: (self) => void Object.defineProperty(self, 'data', { get: () => 'mine', configurable: false }),
+    },
+    {
+      name: 'defines a fixed message',
+      constructs: false,
+      body: (self) => void Object.defineProperty(self, 'message', { value: 'mine', writable: false, configurable: false }),
+    },
+  ),
+);
+
+test('property: fromError never throws, and gives the wire members on the user class or the generic one', () => {
+  fc.assert(
+    fc.property(
+      behaviour,
+      fc.constantFrom(1001, -32050),
+      fc.string(),
+      fc.option(fc.jsonValue(), { nil: undefined }),
+      (how, code, message, data) => {
+        class Generated extends JsonRpcException {
+          static override readonly code = code;
+          static override readonly defaultMessage = 'Generated';
+          constructor(m?: string, d?: unknown) {
+            super(m, d);
+            const replaced = how.body(this, m, d);
+            // A derived constructor may return only an object (or nothing).
+            if (typeof replaced === 'object' && replaced !== null) return replaced as Generated;
+          }
+        }
+        withRegistered(Generated, () => {
+          const back = JsonRpcException.fromError(data === undefined ? { code, message } : { code, message, data });
+          assert.ok(back instanceof JsonRpcException);
+          assert.deepEqual([back.code, back.message, back.data], [code, message, data]);
+          // Compared as text: JSON has no -0, which fc.jsonValue() may give.
+          assert.equal(JSON.stringify(back), JSON.stringify(data === undefined ? { code, message } : { code, message, data }));
+          const constructs = how.constructs && (how.name !== 'reads data.x' || (data !== undefined && data !== null));
+          if (constructs) {
+            assert.ok(back instanceof Generated, `${how.name}: expected the user class`);
+            assert.ok(!('cause' in back));
+          } else {
+            assert.ok(!(back instanceof Generated), `${how.name}: expected the generic class`);
+            assert.ok(back instanceof (code === -32050 ? JsonRpcReservedError : JsonRpcApplicationError));
+            assert.ok('cause' in back, `${how.name}: the failure is reported as cause`);
+          }
+        });
+      },
+    ),
+  );
+});
+
+test('register() reads a class once and refuses, clearly, what it cannot register', () => {
+  let reads = 0;
+  class Shifty extends JsonRpcException {
+    static override get code(): number {
+      reads++;
+      return 1000 + reads; // a different code at every read
+    }
+    static override readonly defaultMessage = 'Shifty';
+  }
+  JsonRpcException.register(Shifty);
+  assert.equal(reads, 1);
+  assert.equal(JsonRpcException.classFor(1001), Shifty);
+  assert.equal(JsonRpcException.unregister(Shifty), true, 'unregister finds it whatever its code says now');
+  assert.equal(JsonRpcException.classFor(1001), undefined);
+  assert.equal(JsonRpcException.unregister(Shifty), false);
+
+  class Throwing extends JsonRpcException {
+    static override get code(): number {
+      throw new Error('no code for you');
+    }
+  }
+  assert.throws(() => JsonRpcException.register(Throwing), (err: Error) => {
+    assert.ok(err instanceof TypeError);
+    assert.match(err.message, /could not read the code and name/);
+    assert.match(String((err.cause as Error).message), /no code for you/);
+    return true;
+  });
+  class NotAnException extends Error {
+    static readonly code = 1005;
+    static readonly defaultMessage = 'Not one';
+  }
+  assert.throws(() => JsonRpcException.register(NotAnException as never), /NotAnException must extend JsonRpcException/);
+  assert.throws(() => JsonRpcException.register(HOSTILE_VALUES[2]!.make() as never), TypeError);
+  assert.throws(() => JsonRpcException.register(HOSTILE_VALUES[4]!.make() as never), TypeError);
+});
+
+test('instanceof JsonRpcException never throws and is true only for instances its constructor built', () => {
+  for (const value of HOSTILE_VALUES) {
+    const made = value.make();
+    const expected = value.code !== -32603 || value.name.startsWith('a real JsonRpcException');
+    assert.equal(made instanceof JsonRpcException, expected, value.name);
+    assert.equal(made instanceof JsonRpcInvalidParamsError, value.code === -32602, value.name);
+  }
+  class Mine extends JsonRpcException {
+    static override readonly code = 1;
+  }
+  assert.ok(new Mine() instanceof Mine);
+  assert.ok(new Mine() instanceof JsonRpcException);
+  assert.ok(!(new JsonRpcInternalError() instanceof Mine));
+  assert.ok(!(Object.create(Mine.prototype) instanceof Mine));
 });

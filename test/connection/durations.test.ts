@@ -4,9 +4,9 @@ import { describe, it } from 'node:test';
 
 import fc from 'fast-check';
 
-import { durationProblem, MAX_TIMER_DELAY_MS, startTimer } from '../../src/node-streams/durations.js';
+import { durationProblem, MAX_TIMER_DELAY_MS, startTimer } from '../../src/connection/durations.js';
 import { spawnConnection } from '../../src/node-streams/index.js';
-import { delay, processWarnings } from './helpers.js';
+import { delay, processWarnings } from '../node-streams/helpers.js';
 
 describe('startTimer', () => {
   it('chains timers for a duration longer than one timer, and fires once at the end', async () => {

@@ -1,0 +1,41 @@
+/** Checking what callers hand a connection: the options of one call (`request()`, `batch()`). */
+import { durationProblem } from './durations.js';
+import type { RequestOptions } from './types.js';
+
+export interface CheckedCallOptions {
+  readonly signal: AbortSignal | undefined;
+  readonly timeoutMs: number | undefined;
+  readonly onProgress: ((value: unknown) => void) | undefined;
+  readonly resetTimeoutOnProgress: boolean;
+  readonly maxTotalTimeoutMs: number | undefined;
+}
+
+/**
+ * The options of `request()`/`batch()`, checked; an Error (to reject the call with) when invalid.
+ * Reading them runs user code (getters): what it throws is the call's TypeError.
+ */
+export function callOptions(options: RequestOptions): CheckedCallOptions | Error {
+  try {
+    const { signal, timeoutMs, onProgress, resetTimeoutOnProgress, maxTotalTimeoutMs } = options;
+    const problem =
+      (timeoutMs === undefined ? null : durationProblem('timeoutMs', timeoutMs)) ??
+      (maxTotalTimeoutMs === undefined ? null : durationProblem('maxTotalTimeoutMs', maxTotalTimeoutMs));
+    if (problem !== null) return problem;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      return new TypeError(`signal must be an AbortSignal, got ${signal === null ? 'null' : typeof signal}`);
+    }
+    if (onProgress !== undefined && typeof onProgress !== 'function') {
+      return new TypeError(`onProgress must be a function, got ${typeof onProgress}`);
+    }
+    return { signal, timeoutMs, onProgress, resetTimeoutOnProgress: resetTimeoutOnProgress === true, maxTotalTimeoutMs };
+  } catch (err) {
+    return new TypeError('The request options could not be read', { cause: err });
+  }
+}
+
+/** A positive integer (or Infinity) option of a connection, or its default; a RangeError otherwise. */
+export function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (value === Infinity || (Number.isInteger(value) && value >= 1)) return value;
+  throw new RangeError(`${name} must be a positive integer or Infinity, got ${String(value)}`);
+}

@@ -1,0 +1,132 @@
+/**
+ * One request this side sent and waits on: its promise and its timers, nothing else (the engine
+ * keeps the ids; an entry is the engine's token for its request and comes back with the response).
+ *
+ * It settles exactly once: by its response, its timeout, its AbortSignal, or the connection
+ * closing. A timer exists only for a request given a finite `timeoutMs` (and one more for
+ * `maxTotalTimeoutMs`); an abort listener only for one given a signal. Giving up (timeout, abort)
+ * goes through `GiveUp`, which tells the engine (and the remote side, by the conventions' cancel).
+ */
+import { JsonRpcException } from '../parser/errors.js';
+import { JsonRpcInvalidResponseError } from '../parser/invalid-response.js';
+import type { JsonRpcInvalidResponse, JsonRpcResponse } from '../parser/messages.js';
+import { startTimer, type Timer } from './durations.js';
+import { RequestAbortedError, RequestTimeoutError } from './errors.js';
+import { callGuarded, describeThrown, type Report } from './guard.js';
+import type { CheckedCallOptions } from './options.js';
+
+/** The connection stops waiting for `entry` (its reason goes into the conventions' cancel). */
+export type GiveUp = (entry: PendingRequest, error: Error, reason: string) => void;
+
+/** A listener on progress for a token no request of ours carries (`connection.onProgress`). */
+export class ProgressWatcher {
+  readonly kind = 'watcher';
+  constructor(
+    readonly listener: (value: unknown) => void,
+    readonly fault: Report,
+  ) {}
+}
+
+export class PendingRequest {
+  readonly kind = 'request';
+  /** Set once the engine gave the request its id. */
+  id = 0;
+  private resolve!: (value: unknown) => void;
+  private reject!: (error: unknown) => void;
+  private timer: Timer | undefined;
+  private totalTimer: Timer | undefined;
+  private onAbort: (() => void) | undefined;
+  private settled = false;
+  readonly promise: Promise<unknown>;
+
+  constructor(
+    readonly method: string,
+    private readonly options: CheckedCallOptions | undefined,
+    private readonly giveUp: GiveUp,
+    /** Where a failing `onProgress` listener is reported. */
+    private readonly progressFault: Report,
+  ) {
+    this.promise = new Promise<unknown>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  /** True when progress reports should reach this request (it has a listener). */
+  get wantsProgress(): boolean {
+    return this.options?.onProgress !== undefined;
+  }
+
+  /** The request went out: its timers and signal start counting. */
+  arm(): void {
+    const options = this.options;
+    if (options === undefined || this.settled) return;
+    this.startTimeout();
+    const total = options.maxTotalTimeoutMs;
+    if (total !== undefined && total !== Infinity) {
+      this.totalTimer = startTimer(total, () => this.timedOut(total));
+    }
+    const signal = options.signal;
+    if (signal !== undefined) {
+      this.onAbort = () => {
+        const why = describeThrown(signal.reason);
+        this.giveUp(this, new RequestAbortedError(this.method, signal.reason), why);
+      };
+      signal.addEventListener('abort', this.onAbort, { once: true });
+    }
+  }
+
+  /** Its response came: resolve with the result, reject with the error's exception. */
+  settle(response: JsonRpcResponse): void {
+    if (!this.finish()) return;
+    if (response.isSuccess) this.resolve(response.result);
+    else this.reject(JsonRpcException.fromError(response.error));
+  }
+
+  /** A message shaped like its response broke the specification. */
+  settleInvalid(message: JsonRpcInvalidResponse): void {
+    if (this.finish()) this.reject(new JsonRpcInvalidResponseError(this.method, message));
+  }
+
+  /** It can never be answered (closed, given up on). */
+  fail(error: unknown): void {
+    if (this.finish()) this.reject(error);
+  }
+
+  /** The remote side reported progress on it. */
+  progress(value: unknown): void {
+    const options = this.options;
+    if (options === undefined || this.settled) return;
+    if (options.resetTimeoutOnProgress && this.timer !== undefined) {
+      this.timer.clear();
+      this.startTimeout();
+    }
+    if (options.onProgress !== undefined) callGuarded(options.onProgress, [value], this.progressFault);
+  }
+
+  private startTimeout(): void {
+    const timeoutMs = this.options?.timeoutMs;
+    if (timeoutMs !== undefined && timeoutMs !== Infinity) this.timer = startTimer(timeoutMs, () => this.timedOut(timeoutMs));
+  }
+
+  private timedOut(ms: number): void {
+    this.giveUp(this, new RequestTimeoutError(this.method, ms), `Timed out after ${ms} ms`);
+  }
+
+  /** Marks it settled and stops its timers and listener; false when it was settled already. */
+  private finish(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    this.timer?.clear();
+    this.totalTimer?.clear();
+    this.timer = this.totalTimer = undefined;
+    if (this.onAbort !== undefined) {
+      this.options!.signal!.removeEventListener('abort', this.onAbort);
+      this.onAbort = undefined;
+    }
+    return true;
+  }
+}
+
+/** What the engine's tokens are: a request of ours, or a progress watcher. */
+export type EngineToken = PendingRequest | ProgressWatcher;

@@ -1,0 +1,161 @@
+/**
+ * The public types of the portable connection: options, call arguments, the handler context and
+ * the events. Kept apart from the implementation so that they read as the API's reference.
+ */
+import type { Dispatcher } from '../dispatch/dispatcher.js';
+import type { ErrorPolicy } from '../dispatch/error-policy.js';
+import type { DispatchContext, IsUntyped, MethodParams, MethodResult, MethodTable, UntypedMethods } from '../dispatch/types.js';
+import type { FramingName } from '../framing/types.js';
+import type {
+  JsonRpcInvalidMessage,
+  JsonRpcInvalidResponse,
+  JsonRpcNotification,
+  JsonRpcParams,
+  JsonRpcRequest,
+  JsonRpcResponse,
+} from '../parser/messages.js';
+import type { Conventions, ConventionsName } from '../protocol/conventions.js';
+import type { JsonRpcConnection } from './connection.js';
+import type { ConnectionClosedError } from './errors.js';
+
+/** What a handler receives as its context (with `{ params: ... }` registrations). */
+export interface ConnectionContext extends DispatchContext {
+  /** The connection the call came in on: call back to the remote side, ... */
+  readonly connection: JsonRpcConnection;
+  /**
+   * Sends the conventions' progress notification for this request (LSP `$/progress`, MCP
+   * `notifications/progress`) to the token its caller gave; a no-op when it gave none, once the
+   * request is answered, and for a notification. Resolves once written (await it to pace a flood).
+   */
+  progress(value: unknown): Promise<void>;
+}
+
+/**
+ * `onHandlerError` (from ErrorPolicy) hears about every failure of user code the connection runs,
+ * not only handlers': a throwing `sequential` predicate (stage `'sequential'`), custom conventions
+ * (`'conventions'`), event and progress listeners (`'listener'`, `'progress'`), listeners on a
+ * handler's `context.signal` (`'abort'`). Each such failure is contained: the connection carries on.
+ */
+export interface ConnectionOptions<L extends MethodTable<L> = UntypedMethods> extends ErrorPolicy {
+  /** How messages are delimited on a byte stream (a message channel needs none). Default `'newline'`. */
+  framing?: FramingName;
+  /** The methods this side serves; without one every request is answered -32601. */
+  dispatcher?: Dispatcher<L, ConnectionContext> | Dispatcher<L, DispatchContext>;
+  /** Cancellation and progress conventions. Default `'lsp'` for content-length framing, `'none'` otherwise. */
+  conventions?: ConventionsName | Conventions;
+  /** Deprecated alias: `true` is `conventions: 'lsp'`, `false` is `'none'` (`conventions` wins). */
+  cancellation?: boolean;
+  /** The largest incoming message, in bytes; a larger one is discarded and answered -32700. Default 64 MiB. */
+  maxMessageBytes?: number;
+  /** Handlers that may run at once (batch entries count one each); reading pauses meanwhile. Default 32. */
+  maxConcurrentHandlers?: number;
+  /**
+   * Incoming calls parsed but not started, at most, while reading on for responses with every
+   * handler busy (the deadlock rule); past it a request is answered -32001 and a notification
+   * dropped (`'droppedNotification'`). Default 1024.
+   */
+  maxQueuedMessages?: number;
+  /** The same bound in bytes (JSON text length; one larger message still queues alone). Default 4 MiB. */
+  maxQueuedBytes?: number;
+  /** The most calls an incoming batch may hold; a larger one runs nothing and is answered -32600. Default 1000. */
+  maxBatchSize?: number;
+  /**
+   * Methods whose handlers run alone, in order (LSP document edits). A predicate that throws counts
+   * as true and is reported (stage `'sequential'`).
+   */
+  sequential?: readonly string[] | ((method: string) => boolean);
+  /** The UTF-8 length of a string, for Content-Length headers (a host with a native one passes it). */
+  utf8Length?: (text: string) => number;
+}
+
+export interface RequestOptions {
+  /** Aborting rejects the request at once with `RequestAbortedError` and sends the conventions' cancel. */
+  signal?: AbortSignal;
+  /**
+   * Reject with `RequestTimeoutError` (and cancel) when no response came within this many ms.
+   * Any number >= 0; `Infinity` (or leaving it out) means none. Invalid: the call rejects with a
+   * RangeError and nothing is sent.
+   */
+  timeoutMs?: number;
+  /**
+   * Called with each progress value the remote side reports for this request. The request then
+   * carries a progress token (its id) where the conventions put one (LSP `workDoneToken`, MCP
+   * `_meta.progressToken`), unless its params carry one already.
+   */
+  onProgress?: (value: unknown) => void;
+  /** Each progress report restarts the `timeoutMs` wait. */
+  resetTimeoutOnProgress?: boolean;
+  /** With `resetTimeoutOnProgress`: the longest the request may take in all, progress or not. */
+  maxTotalTimeoutMs?: number;
+}
+
+/** One call of an outgoing batch (see `batch()`). */
+export interface BatchEntry {
+  method: string;
+  params?: JsonRpcParams;
+  /** True for a notification (no response; its promise resolves once written). */
+  notification?: boolean;
+}
+
+/** `params` and options `O` of a call of method `K` of the remote table `R`. */
+export type CallArgs<R, K extends keyof R, O> =
+  IsUntyped<R> extends true
+    ? [params?: JsonRpcParams, options?: O]
+    : readonly [] extends MethodParams<R, K>
+      ? [params?: MethodParams<R, K>, options?: O]
+      : undefined extends MethodParams<R, K>
+        ? [params?: MethodParams<R, K>, options?: O]
+        : [params: MethodParams<R, K>, options?: O];
+
+/** `params` and options of `request()` for method `K` of the remote table `R`. */
+export type RequestArgs<R, K extends keyof R> = CallArgs<R, K, RequestOptions>;
+
+/** `params` of `notify()` for method `K` of the remote table `R`. */
+export type NotifyArgs<R, K extends keyof R> =
+  IsUntyped<R> extends true
+    ? [params?: JsonRpcParams]
+    : readonly [] extends MethodParams<R, K>
+      ? [params?: MethodParams<R, K>]
+      : undefined extends MethodParams<R, K>
+        ? [params?: MethodParams<R, K>]
+        : [params: MethodParams<R, K>];
+
+/** What `request()` resolves with: the declared result, or `unknown` on an untyped connection. */
+export type RequestResult<R, K extends keyof R> = IsUntyped<R> extends true ? unknown : MethodResult<R, K>;
+
+/** The events of a connection and their listeners. */
+export interface ConnectionEvents {
+  // Every listener may throw or return a rejected promise: the failure goes to `onHandlerError`
+  // (stage 'listener', `event` naming the event) and the other listeners still run.
+
+  /** The connection is closed (once); `reason` says why (its `cause` holds a stream error). */
+  close: (reason: ConnectionClosedError) => void;
+  /** A stream failed (the connection closes too). Never thrown when nobody listens. */
+  error: (error: Error) => void;
+  /**
+   * A response whose id matches no waiting request (late after a timeout, or bogus), valid or not:
+   * an invalid one (`kind: 'invalidResponse'`, with its `problem`) that does match a waiting request
+   * rejects it with `JsonRpcInvalidResponseError` instead. Responses are never answered.
+   */
+  unknownResponse: (response: JsonRpcResponse | JsonRpcInvalidResponse) => void;
+  /** A notification dropped because the inbound queue was full (see `maxQueuedMessages`). */
+  droppedNotification: (notification: JsonRpcNotification) => void;
+  /**
+   * A request was handled but its answer could not be sent: the stream can no longer be written
+   * (the remote side went away after sending it, or a socket that is not half-open was ended by
+   * the runtime when the remote side ended its own).
+   */
+  droppedResponse: (request: JsonRpcRequest) => void;
+  /**
+   * An incoming message that could not be accepted: malformed JSON, an invalid request, or bytes the
+   * framer rejected (`error.data.problem`: `'garbage'`, `'oversized'`, `'invalid-utf8'`, ... see
+   * framing-errors.ts). Garbage means the remote side writes something else to the stream (another
+   * framing, stray logging): it is reported here but never answered, so two sides speaking different
+   * framings cannot keep answering each other's errors. Everything else is answered too.
+   */
+  invalidMessage: (message: JsonRpcInvalidMessage) => void;
+}
+
+export interface Disposable {
+  dispose(): void;
+}

@@ -1,0 +1,8 @@
+/**
+ * `jsonrpc-wire/portable`: everything that runs on any JavaScript runtime (browsers, Deno, Bun,
+ * workers, Node): the codec, the protocol engine, the dispatcher (all of `jsonrpc-wire/core`) and
+ * the connection over any transport, `createConnection(transport, options)`, with the in-memory
+ * `createConnectionPair()`. Nothing under it imports a `node:` module (a test checks).
+ */
+export * from './core.js';
+export * from './connection/index.js';

@@ -1,0 +1,120 @@
+/**
+ * What the engine's two halves share: the state record and the one function that changes it, the
+ * tables of calls in flight both ways, the codec, and the queue of events `next()` returns.
+ * `ProtocolEngine` (engine.ts) reads input and sends; `Router` (router.ts) interprets what was read.
+ */
+import {
+  JsonRpcInternalError,
+  type JsonRpcErrorObject,
+  type JsonRpcException,
+} from '../parser/errors.js';
+import { encodeError, type JsonRpcId } from '../parser/messages.js';
+import type { IncomingBatch } from './batch.js';
+import type { Conventions } from './conventions.js';
+import type { IncomingRequest, ProtocolEvent } from './events.js';
+import { InFlight } from './incoming.js';
+import type { CheckedOptions } from './options.js';
+import { Outgoing } from './outgoing.js';
+import { Change, initialState, update, type ConnectionState, type EndCause, type Limits } from './state.js';
+import type { Wire } from './wire.js';
+
+export class EngineContext<T> {
+  readonly record: ConnectionState = initialState();
+  readonly limits: Limits;
+  readonly maxBatchSize: number;
+  readonly sequential: ((method: string) => boolean) | undefined;
+  readonly inFlight: InFlight;
+  readonly outgoing = new Outgoing<T>();
+  /** Events produced but not returned by `next()` yet, oldest first (a FIFO with a moving head). */
+  private ready: ProtocolEvent<T>[] = [];
+  private readyHead = 0;
+
+  constructor(
+    readonly wire: Wire,
+    readonly conventions: Conventions,
+    options: CheckedOptions,
+  ) {
+    this.limits = options.limits;
+    this.maxBatchSize = options.maxBatchSize;
+    this.sequential = options.sequential;
+    this.inFlight = new InFlight(conventions.earlyCancelMemory);
+  }
+
+  /**
+   * The one way the engine changes the state: the record (state.ts's `update`), then what a new
+   * phase brings. Entering `'closing'` hands back everything in flight in a `'closing'` event.
+   */
+  apply(change: Change, bytes: number, cause?: EndCause): void {
+    const before = this.record.phase;
+    update(this.record, change, bytes, cause);
+    if (this.record.phase !== 'closing' || before === 'closing') return;
+    const unanswered = this.outgoing.takeAll();
+    const abandoned = this.inFlight.clear() as unknown as IncomingRequest[];
+    this.push({ kind: 'closing', cause: this.record.endCause!, unanswered, abandoned });
+  }
+
+  /** Answers may still be written (also once the input has ended). */
+  maySend(): boolean {
+    return this.record.phase === 'open' || this.record.phase === 'inputEnded';
+  }
+
+  // ---- the event queue --------------------------------------------------------------------------
+
+  get readyCount(): number {
+    return this.ready.length - this.readyHead;
+  }
+
+  push(event: ProtocolEvent<T>): void {
+    this.ready.push(event);
+  }
+
+  /** Inserts `event` ahead of the last `after` events (the replies it caused come after it). */
+  pushAhead(event: ProtocolEvent<T>, after: number): void {
+    if (after === 0) this.ready.push(event);
+    else this.ready.splice(this.ready.length - after, 0, event);
+  }
+
+  take(): ProtocolEvent<T> | undefined {
+    if (this.readyHead === this.ready.length) return undefined;
+    const event = this.ready[this.readyHead]!;
+    this.ready[this.readyHead++] = undefined as unknown as ProtocolEvent<T>;
+    if (this.readyHead === this.ready.length) {
+      this.ready = [];
+      this.readyHead = 0;
+    }
+    return event;
+  }
+
+  // ---- answers the engine makes itself ----------------------------------------------------------
+
+  /** Into its batch (written when that completes), or a `'reply'` now. */
+  answer(batch: IncomingBatch | undefined, json: string | null, expected: boolean): void {
+    this.reply(batch === undefined ? json : batch.answer(json, expected));
+  }
+
+  reply(json: string | null): void {
+    if (json === null || !this.maySend()) return;
+    const text = this.wire.frame(json);
+    this.push({ kind: 'reply', text });
+    this.apply(Change.Replied, text.length);
+  }
+
+  /** Runs user code the engine calls (custom conventions); a throw is reported and undefined returned. */
+  contain<R>(fn: () => R | undefined): R | undefined {
+    try {
+      return fn();
+    } catch (error) {
+      this.push({ kind: 'callbackError', callback: 'conventions', error });
+      return undefined;
+    }
+  }
+}
+
+/** An error response's JSON; an error whose `data` has no JSON form is sent as a bare -32603. */
+export function errorJson(id: JsonRpcId, error: JsonRpcException | JsonRpcErrorObject): string {
+  try {
+    return encodeError(id, error);
+  } catch {
+    return encodeError(id, new JsonRpcInternalError());
+  }
+}

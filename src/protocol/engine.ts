@@ -1,0 +1,379 @@
+/**
+ * ProtocolEngine: the JSON-RPC protocol of one connection, pure (no I/O, no timers, no promises).
+ *
+ * Bytes (or whole messages) go in with `receive()`; interpreted events come out of `next()`, one
+ * at a time, until it returns undefined ("nothing to do now"). Outgoing calls give framed text.
+ * The connection around it adds only promises, timers and the transport:
+ *
+ * ```ts
+ * engine.receive(chunk);
+ * for (let event = engine.next(); event !== undefined; event = engine.next()) {
+ *   if (event.kind === 'request') write(engine.respond(event, handlers[event.method](event.params)));
+ *   else if (event.kind === 'reply') write(event.text);
+ *   // ... settle responses, report the rest (see events.ts)
+ * }
+ * if (engine.mayRead) transport.resume(); else transport.pause();
+ * ```
+ *
+ * Scheduling is decided here (state.ts has the rules): `next()` hands out work only when a handler
+ * may start, parses input only when it may be handled, and reads on past busy handlers only while
+ * a request of ours waits for its response. Sizes of messages are their JSON text's length, which
+ * is their size in bytes for ASCII and what their strings occupy in memory.
+ */
+import type { FrameEvent } from '../framing/types.js';
+import type { JsonRpcErrorObject, JsonRpcException } from '../parser/errors.js';
+import {
+  encodeNotification,
+  encodeRequest,
+  encodeResult,
+  parseMessage,
+  type JsonRpcId,
+  type JsonRpcMessage,
+  type JsonRpcParams,
+} from '../parser/messages.js';
+import { EngineContext, errorJson } from './context.js';
+import { resolveConventions, type Conventions, type ProgressToken } from './conventions.js';
+import type { IncomingNotification, IncomingRequest, ProtocolEvent } from './events.js';
+import type { Work } from './incoming.js';
+import { checkedOptions, type ProtocolEngineOptions } from './options.js';
+import { Router } from './router.js';
+import { Change, idle, mayParse, mayStartHandler, type ConnectionState, type EndCause } from './state.js';
+import { Wire, type EngineFraming } from './wire.js';
+
+export type { ProtocolEngineOptions };
+
+/** One call of an outgoing batch: a request (with the caller's token) unless `notification`. */
+export interface EngineBatchCall<T> {
+  readonly method: string;
+  readonly params?: JsonRpcParams;
+  readonly notification?: boolean;
+  readonly token?: T;
+}
+
+/** The parser is fed at most this much at a time, so it never runs far ahead of the decisions. */
+const SLICE_BYTES = 16 * 1024;
+const textEncoder = new TextEncoder();
+
+export class ProtocolEngine<T = unknown> {
+  readonly framing: EngineFraming;
+  readonly conventions: Conventions;
+  private readonly ctx: EngineContext<T>;
+  private readonly router: Router<T>;
+  private readonly wire: Wire;
+  private nextId = 1;
+
+  // Input not parsed yet (byte streams), and messages parsed but not routed yet with their sizes.
+  private inbox: Uint8Array[] = [];
+  private inboxOffset = 0;
+  private parsed: JsonRpcMessage[] = [];
+  private sizes: number[] = [];
+  private parsedIndex = 0;
+  private inputDone = false;
+  private endRouted = false;
+  /** What the framer said of the end of input, once asked: errors (a message cut off), if any. */
+  private endErrors: FrameEvent[] | undefined;
+
+  constructor(options: ProtocolEngineOptions = {}) {
+    const checked = checkedOptions(options);
+    this.framing = checked.framing;
+    this.wire = new Wire(checked.framing, options.maxMessageBytes, options.utf8Length);
+    this.conventions = resolveConventions(options.conventions, checked.framing);
+    this.ctx = new EngineContext<T>(this.wire, this.conventions, checked);
+    this.router = new Router(this.ctx);
+    this.resetParsed();
+  }
+
+  // ---- the state and what follows from it -------------------------------------------------------
+
+  /** The connection's state record (read-only: it changes only through the engine). */
+  get state(): Readonly<ConnectionState> {
+    return this.ctx.record;
+  }
+
+  /** The transport may deliver more input now (else it should pause reading). */
+  get mayRead(): boolean {
+    if (this.inputDone || this.inbox.length > 0 || this.parsedIndex < this.parsed.length) return false;
+    return mayParse(this.ctx.record, this.ctx.limits);
+  }
+
+  /** One more handler may start now. */
+  get mayStartHandler(): boolean {
+    return mayStartHandler(this.ctx.record, this.ctx.limits);
+  }
+
+  /** Nothing in flight: no handler running, no work queued, no request of ours unanswered. */
+  get idle(): boolean {
+    return idle(this.ctx.record);
+  }
+
+  /** Input held but not parsed yet, in bytes (what the transport delivered ahead of the decisions). */
+  get bufferedBytes(): number {
+    let held = this.wire.bufferedBytes - this.inboxOffset;
+    for (const chunk of this.inbox) held += chunk.byteLength;
+    return held;
+  }
+
+  // ---- input ------------------------------------------------------------------------------------
+
+  /** The next chunk of input (a whole message on a `'message'` channel). Kept until `next()` reads it. */
+  receive(chunk: Uint8Array | string): void {
+    if (this.inputDone || this.ctx.record.phase !== 'open') return;
+    if (this.framing === 'message') {
+      if (this.parsedIndex >= this.parsed.length) this.resetParsed();
+      this.parseFrame(this.wire.message(chunk));
+      return;
+    }
+    const bytes = typeof chunk === 'string' ? textEncoder.encode(chunk) : chunk;
+    if (bytes.byteLength > 0) this.inbox.push(bytes);
+  }
+
+  /** The input has ended (the remote side will send nothing more); what is held is still read. */
+  end(): void {
+    this.inputDone = true;
+  }
+
+  /**
+   * The next thing to do, or undefined when there is nothing to do now (call again after input,
+   * an answer, or a change of the write side).
+   */
+  next(): ProtocolEvent<T> | undefined {
+    const ctx = this.ctx;
+    for (;;) {
+      const ready = ctx.take();
+      if (ready !== undefined) return ready;
+      if (ctx.record.queued > 0) {
+        const work = this.router.startQueued();
+        if (work !== undefined) return work;
+      }
+      const at = this.parsedIndex;
+      if (at < this.parsed.length) {
+        if (!mayParse(ctx.record, ctx.limits)) return undefined;
+        this.parsedIndex = at + 1;
+        const event = this.router.route(this.parsed[at]!, this.sizes[at]!);
+        if (event !== undefined) return event;
+      } else if (!this.readMore()) {
+        return undefined;
+      }
+    }
+  }
+
+  // ---- answering incoming work ------------------------------------------------------------------
+
+  /**
+   * A handler ended with `result`: the text to write (null when nothing is to be sent: a
+   * notification, a cancelled or abandoned request, a batch entry that does not complete its
+   * batch). Throws a TypeError, changing nothing, when `result` has no JSON form.
+   */
+  respond(work: IncomingRequest | IncomingNotification, result?: unknown): string | null {
+    const w = work as unknown as Work;
+    if (!w.running) return null;
+    return this.router.finish(w, w.kind === 'request' && !w.answered ? encodeResult(w.id as JsonRpcId, result) : null);
+  }
+
+  /** A handler failed with `error`: the text to write (null as for `respond()`). Never throws. */
+  respondError(work: IncomingRequest | IncomingNotification, error: JsonRpcException | JsonRpcErrorObject): string | null {
+    const w = work as unknown as Work;
+    if (!w.running) return null;
+    return this.router.finish(w, w.kind === 'request' && !w.answered ? errorJson(w.id as JsonRpcId, error) : null);
+  }
+
+  /**
+   * A progress notification for a running request, per the conventions, to the token the request
+   * carries; null when it carries none, is answered already, or the conventions have no progress.
+   */
+  progress(work: IncomingRequest, value: unknown): string | null {
+    const w = work as unknown as Work;
+    const convention = this.conventions.progress;
+    if (convention === undefined || w.kind !== 'request' || w.answered || !this.ctx.maySend()) return null;
+    const token = this.ctx.contain(() => convention.tokenOf(w.params));
+    return token === undefined ? null : this.notify(convention.method, convention.write(token, value));
+  }
+
+  /**
+   * Cancels the incoming request `id` as if the conventions' cancel had arrived: queued, it is
+   * dropped; running, it is marked answered (the `'cancel'` event tells the connection to abort
+   * it). Answered -32800 unless the conventions say cancelled requests are not answered. The
+   * events follow from `next()`. False when no such request is in flight.
+   */
+  cancelIncoming(id: string | number, reason?: string): boolean {
+    const before = this.ctx.readyCount;
+    const event = this.router.cancel(id, reason, false);
+    if (event.request === undefined) return false;
+    this.ctx.pushAhead(event, this.ctx.readyCount - before);
+    return true;
+  }
+
+  // ---- outgoing ---------------------------------------------------------------------------------
+
+  /**
+   * A request with a fresh id, framed. `token` comes back with its response. `withProgress` adds a
+   * progress token (its id) to params where the conventions carry one, when params have none.
+   * Throws a TypeError for params with no JSON form, and an Error once input has ended or closing
+   * began (no response could be read).
+   */
+  request(method: string, params?: JsonRpcParams, token?: T, withProgress = false): { id: number; text: string } {
+    this.assertOpen('request');
+    const id = this.nextId++;
+    let progressToken = this.progressTokenIn(params);
+    const convention = this.conventions.progress;
+    if (progressToken === undefined && withProgress && convention !== undefined && !Array.isArray(params)) {
+      progressToken = id;
+      params = convention.withToken(params, id);
+    }
+    const text = this.wire.frame(encodeRequest(id, method, params));
+    this.ctx.outgoing.add({ id, method, token: token as T, progressToken });
+    this.ctx.apply(Change.RequestSent, 0);
+    return { id, text };
+  }
+
+  /** A notification, framed. Throws a TypeError for params with no JSON form, an Error once closing. */
+  notify(method: string, params?: JsonRpcParams): string {
+    if (!this.ctx.maySend()) throw new Error(`Cannot send a notification: the connection is ${this.ctx.record.phase}`);
+    return this.wire.frame(encodeNotification(method, params));
+  }
+
+  /** Several calls as one batch frame; `ids` has each request's id, in order. */
+  batch(calls: readonly EngineBatchCall<T>[]): { ids: number[]; text: string } {
+    this.assertOpen('batch');
+    if (calls.length === 0) throw new RangeError('A batch needs at least one call: the spec makes [] invalid');
+    const ids: number[] = [];
+    const texts = calls.map((call) => {
+      if (call.notification === true) return encodeNotification(call.method, call.params);
+      const id = this.nextId + ids.length;
+      ids.push(id);
+      return encodeRequest(id, call.method, call.params);
+    });
+    const text = this.wire.frame(`[${texts.join(',')}]`);
+    let next = 0;
+    for (const call of calls) {
+      if (call.notification === true) continue;
+      const id = ids[next++]!;
+      this.ctx.outgoing.add({ id, method: call.method, token: call.token as T, progressToken: this.progressTokenIn(call.params) });
+      this.ctx.apply(Change.RequestSent, 0);
+    }
+    this.nextId += ids.length;
+    return { ids, text };
+  }
+
+  /**
+   * Stops waiting for request `id` (timed out, aborted). Returns the conventions' cancel
+   * notification to send, or null (no such request, or the conventions have no cancel).
+   */
+  cancel(id: number, reason?: string): string | null {
+    if (this.ctx.outgoing.take(id) === undefined) return null;
+    this.ctx.apply(Change.RequestSettled, 0);
+    const convention = this.conventions.cancel;
+    if (convention === undefined || !this.ctx.maySend()) return null;
+    return this.notify(convention.method, convention.write(id, reason));
+  }
+
+  /** Progress notifications for `progressToken` come out as `'progress'` events with `token`. */
+  watchProgress(progressToken: ProgressToken, token: T): void {
+    this.ctx.outgoing.watch(progressToken, token);
+  }
+
+  unwatchProgress(progressToken: ProgressToken): boolean {
+    return this.ctx.outgoing.unwatch(progressToken);
+  }
+
+  /** Text as UTF-8 bytes, for transports that write bytes (framed text encodes to the framed bytes). */
+  encode(text: string): Uint8Array {
+    return textEncoder.encode(text);
+  }
+
+  // ---- the write side and the life cycle --------------------------------------------------------
+
+  /** The transport is over its high-water mark (true) or drained (false). */
+  setWriteBlocked(blocked: boolean): void {
+    if (blocked !== this.ctx.record.writeBlocked) this.ctx.apply(blocked ? Change.WriteBlocked : Change.WriteUnblocked, 0);
+  }
+
+  /**
+   * Stops the protocol: nothing more is parsed, started or sent; a `'closing'` event hands back
+   * what was in flight. `cause` says why (default: closed locally). Idempotent.
+   */
+  close(cause: EndCause = 'closed-locally'): void {
+    this.ctx.apply(Change.Close, 0, cause);
+    this.inbox = [];
+    this.inboxOffset = 0;
+    this.resetParsed();
+  }
+
+  /** The transport is released: the phase becomes `'closed'`. */
+  released(): void {
+    this.ctx.apply(Change.Released, 0);
+  }
+
+  // ---- internals --------------------------------------------------------------------------------
+
+  private assertOpen(what: string): void {
+    const phase = this.ctx.record.phase;
+    if (phase !== 'open') throw new Error(`Cannot send a ${what}: the connection is ${phase} (no response could be read)`);
+  }
+
+  private parseFrame(frame: FrameEvent): void {
+    if (frame.kind === 'frame') {
+      this.parsed.push(parseMessage(frame.text));
+      this.sizes.push(frame.text.length);
+    } else {
+      this.parsed.push({ kind: 'invalid', id: null, error: frame.error });
+      this.sizes.push(0);
+    }
+  }
+
+  private resetParsed(): void {
+    this.parsed = [];
+    this.sizes = [];
+    this.parsedIndex = 0;
+  }
+
+  /** Feeds the framer one more slice, or routes the end of input. False when there is nothing to read. */
+  private readMore(): boolean {
+    if (this.inbox.length > 0) {
+      if (!mayParse(this.ctx.record, this.ctx.limits)) return false;
+      const chunk = this.inbox[0]!;
+      const start = this.inboxOffset;
+      const end = Math.min(chunk.byteLength, start + SLICE_BYTES);
+      const slice = start === 0 && end === chunk.byteLength ? chunk : chunk.subarray(start, end);
+      if (end === chunk.byteLength) {
+        this.inbox.shift();
+        this.inboxOffset = 0;
+      } else {
+        this.inboxOffset = end;
+      }
+      // A slice's frames are all parsed at once, then routed one by one: JSON.parse run over many
+      // messages in a row, apart from the encoding of answers, costs less per message.
+      const frames = this.wire.push(slice);
+      this.resetParsed();
+      for (let i = 0; i < frames.length; i++) this.parseFrame(frames[i]!);
+      return true;
+    }
+    if (!this.inputDone || this.endRouted || this.ctx.record.phase !== 'open') return false;
+    if (this.endErrors === undefined) {
+      // The end of input may complete a frame (a top-level number in json-stream): it is routed
+      // like any other, before the end itself.
+      const tail = this.wire.end();
+      this.endErrors = tail.filter((event) => event.kind === 'error');
+      if (this.endErrors.length < tail.length) {
+        this.resetParsed();
+        for (const event of tail) if (event.kind === 'frame') this.parseFrame(event);
+        return true;
+      }
+    }
+    this.endRouted = true;
+    this.router.routeEnd(this.endErrors);
+    return true;
+  }
+
+  /** The progress token `params` carry, per the conventions. */
+  private progressTokenIn(params: JsonRpcParams | undefined): ProgressToken | undefined {
+    const convention = this.conventions.progress;
+    if (convention === undefined || params === undefined) return undefined;
+    try {
+      return convention.tokenOf(params); // (not through ctx.contain: no closure per request)
+    } catch (error) {
+      this.ctx.push({ kind: 'callbackError', callback: 'conventions', error });
+      return undefined;
+    }
+  }
+}

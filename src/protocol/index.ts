@@ -1,0 +1,16 @@
+/** The protocol engine: the JSON-RPC protocol of one connection, pure. See docs/engine.md. */
+export { ProtocolEngine, type EngineBatchCall, type ProtocolEngineOptions } from './engine.js';
+export {
+  LSP_CONVENTIONS,
+  MCP_CONVENTIONS,
+  NO_CONVENTIONS,
+  resolveConventions,
+  type CancelConvention,
+  type Conventions,
+  type ConventionsName,
+  type ProgressConvention,
+  type ProgressToken,
+} from './conventions.js';
+export type * from './events.js';
+export type { ConnectionState, EndCause, Phase } from './state.js';
+export type { EngineFraming } from './wire.js';

@@ -1,0 +1,78 @@
+/** The engine's options, their defaults, and their checks (a bad option is a RangeError at construction). */
+import type { Conventions, ConventionsName } from './conventions.js';
+import type { Limits } from './state.js';
+import type { EngineFraming } from './wire.js';
+
+export interface ProtocolEngineOptions {
+  /** How messages travel: a byte-stream framing, or `'message'` (whole JSON texts). Default `'newline'`. */
+  framing?: EngineFraming;
+  /** The largest incoming message, in bytes. Default 64 MiB. */
+  maxMessageBytes?: number;
+  /** The UTF-8 byte length of a string (for Content-Length headers); a host with a native one passes it. */
+  utf8Length?: (text: string) => number;
+  /** Cancellation and progress conventions. Default `'lsp'` for content-length framing, `'none'` otherwise. */
+  conventions?: ConventionsName | Conventions;
+  /** Handlers that may run at once (batch entries count one each). Default 32. */
+  maxConcurrentHandlers?: number;
+  /**
+   * Incoming calls parsed but not started, at most, while reading on for responses with every
+   * handler busy (the deadlock rule, see state.ts); past it a request is answered -32001 and a
+   * notification dropped. Default 1024.
+   */
+  maxQueuedMessages?: number;
+  /** The same bound in bytes (one message larger than it is still queued alone). Default 4 MiB (as connect()'s). */
+  maxQueuedBytes?: number;
+  /** The most calls a batch may hold; a larger one runs nothing and is answered -32600. Default 1000. */
+  maxBatchSize?: number;
+  /**
+   * Methods whose handlers run alone, in order: each waits for the handlers before it and holds
+   * everything after it (LSP document edits). A predicate that throws counts as true (reported).
+   */
+  sequential?: readonly string[] | ((method: string) => boolean);
+}
+
+export const DEFAULT_MAX_CONCURRENT_HANDLERS = 32;
+export const DEFAULT_MAX_QUEUED_MESSAGES = 1024;
+export const DEFAULT_MAX_QUEUED_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_MAX_BATCH_SIZE = 1000;
+
+const FRAMINGS: readonly string[] = ['newline', 'content-length', 'json-stream', 'message'];
+
+export interface CheckedOptions {
+  readonly framing: EngineFraming;
+  readonly limits: Limits;
+  readonly maxBatchSize: number;
+  readonly sequential: ((method: string) => boolean) | undefined;
+}
+
+export function checkedOptions(options: ProtocolEngineOptions): CheckedOptions {
+  const framing = options.framing ?? 'newline';
+  if (!FRAMINGS.includes(framing)) {
+    throw new TypeError(`Unknown framing ${JSON.stringify(framing as unknown)}: use ${FRAMINGS.map((f) => `'${f}'`).join(', ')}`);
+  }
+  return {
+    framing,
+    limits: {
+      maxConcurrentHandlers: positive('maxConcurrentHandlers', options.maxConcurrentHandlers, DEFAULT_MAX_CONCURRENT_HANDLERS),
+      maxQueuedMessages: positive('maxQueuedMessages', options.maxQueuedMessages, DEFAULT_MAX_QUEUED_MESSAGES),
+      maxQueuedBytes: positive('maxQueuedBytes', options.maxQueuedBytes, DEFAULT_MAX_QUEUED_BYTES),
+    },
+    maxBatchSize: positive('maxBatchSize', options.maxBatchSize, DEFAULT_MAX_BATCH_SIZE),
+    sequential: sequentialTest(options.sequential),
+  };
+}
+
+function sequentialTest(sequential: ProtocolEngineOptions['sequential']): ((method: string) => boolean) | undefined {
+  if (sequential === undefined) return undefined;
+  if (typeof sequential === 'function') return sequential;
+  if (!Array.isArray(sequential)) throw new TypeError('sequential must be an array of method names or a predicate');
+  if (sequential.length === 0) return undefined;
+  const names = new Set<string>(sequential);
+  return (method) => names.has(method);
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (value === Infinity || (Number.isInteger(value) && value >= 1)) return value;
+  throw new RangeError(`${name} must be a positive integer or Infinity, got ${String(value)}`);
+}

@@ -1,0 +1,253 @@
+/**
+ * The incoming half of the engine: what each frame means, and what is done with it.
+ *
+ * - A response settles the request of ours it answers (a malformed one too, never answered).
+ * - A request or notification is started when a handler may start, else queued (or, past the
+ *   queue's bounds while reading on for responses, refused: -32001 / dropped). A request whose id
+ *   is already in flight is refused -32600, never run twice.
+ * - The conventions' cancel and progress notifications are interpreted here, never run.
+ * - A batch's entries are routed one by one, tied to a batch record that assembles its response.
+ * - Invalid input is answered with its error, except garbage (another protocol's bytes).
+ */
+import type { FrameEvent } from '../framing/types.js';
+import {
+  JsonRpcInvalidRequestError,
+  JsonRpcRequestCancelledError,
+  JsonRpcServerOverloadedError,
+} from '../parser/errors.js';
+import type {
+  JsonRpcBatch,
+  JsonRpcId,
+  JsonRpcInvalidMessage,
+  JsonRpcMessage,
+  JsonRpcInvalidResponse,
+  JsonRpcNotification,
+  JsonRpcRequest,
+  JsonRpcResponse,
+  JsonRpcSingleMessage,
+} from '../parser/messages.js';
+import { IncomingBatch } from './batch.js';
+import { errorJson, type EngineContext } from './context.js';
+import type { CancelEvent, IncomingNotification, IncomingRequest, ProtocolEvent, RefusalReason } from './events.js';
+import { Work } from './incoming.js';
+import { Change, mayStartHandler } from './state.js';
+
+type Call = JsonRpcRequest | JsonRpcNotification;
+type Handout = IncomingRequest | IncomingNotification;
+
+export class Router<T> {
+  constructor(private readonly ctx: EngineContext<T>) {}
+
+  /** Routes one message of `bytes`; returns the event it yields (replies it causes follow it in the queue). */
+  route(message: JsonRpcMessage, bytes: number): ProtocolEvent<T> | undefined {
+    switch (message.kind) {
+      case 'request':
+        return this.admit(message, bytes, undefined);
+      case 'notification':
+        return this.intercept(message) ?? this.admit(message, bytes, undefined);
+      case 'batch':
+        this.routeBatch(message, bytes);
+        return undefined;
+      default:
+        return this.answerOrInvalid(message, undefined);
+    }
+  }
+
+  /** The end of input, after every frame: an error if it was cut mid-message (never answered). */
+  routeEnd(cut: readonly FrameEvent[]): void {
+    for (const frame of cut) this.ctx.push({ kind: 'invalid', message: invalidFrame(frame) });
+    const unanswered = this.ctx.outgoing.takeAll();
+    const cause = cut.length > 0 ? 'remote-ended-mid-message' : 'remote-ended';
+    this.ctx.push({ kind: 'inputEnded', cause, unanswered });
+    this.ctx.apply(Change.InputEnded, 0, cause);
+  }
+
+  /** The oldest queued work, started, if it may start now. */
+  startQueued(): Handout | undefined {
+    const ctx = this.ctx;
+    const work = ctx.inFlight.peek();
+    if (work === undefined || !mayStartHandler(ctx.record, ctx.limits, work.sequential)) return undefined;
+    ctx.inFlight.dequeue();
+    // Started before it leaves the queue: in between, nothing would be in flight, and after the
+    // input ended that is the moment the connection closes.
+    const handout = this.start(work);
+    ctx.apply(Change.Unqueued, work.bytes);
+    return handout;
+  }
+
+  /** A handler ended; `json` is its answer (null for none). Returns the text to write, if any. */
+  finish(work: Work, json: string | null): string | null {
+    const ctx = this.ctx;
+    // The answer is made before the state changes: the last answer after the input ended moves
+    // the phase to 'closing', and must still go out.
+    const text = json !== null && ctx.maySend() ? this.frameAnswer(work, json) : null;
+    work.running = false;
+    work.answered = true;
+    ctx.inFlight.untrack(work);
+    ctx.apply(work.sequential ? Change.FinishedSequential : Change.Finished, work.bytes);
+    return text;
+  }
+
+  /** The text that carries `json` out: itself, or its batch's response when it completes it. */
+  private frameAnswer(work: Work, json: string): string | null {
+    const batch = work.batch;
+    if (batch === undefined) return this.ctx.wire.frame(json);
+    const whole = batch.answer(json, true);
+    return whole === null ? null : this.ctx.wire.frame(whole);
+  }
+
+  /**
+   * Cancels the incoming request `id`: a queued one is dropped, a running one marked answered; the
+   * conventions say whether it is answered -32800. Unknown ids are remembered when `remember`.
+   */
+  cancel(id: string | number, reason: string | undefined, remember: boolean): CancelEvent {
+    const ctx = this.ctx;
+    const work = ctx.inFlight.find(id);
+    if (work === undefined) {
+      if (remember) ctx.inFlight.rememberCancel(id);
+      return { kind: 'cancel', id, request: undefined, running: false, reason };
+    }
+    const running = work.running;
+    const queued = !running && ctx.inFlight.unqueue(work);
+    work.answered = true;
+    ctx.inFlight.untrack(work);
+    const json = ctx.conventions.answerCancelled ? errorJson(work.id as JsonRpcId, new JsonRpcRequestCancelledError()) : null;
+    ctx.answer(work.batch, json, true);
+    // After the answer: leaving the queue may leave nothing in flight, and closing then begins.
+    if (queued) ctx.apply(Change.Unqueued, work.bytes);
+    return { kind: 'cancel', id, request: work as unknown as IncomingRequest, running, reason };
+  }
+
+  // ---- what each message means ------------------------------------------------------------------
+
+  private answerOrInvalid(message: JsonRpcResponse | JsonRpcInvalidResponse | JsonRpcInvalidMessage, batch: IncomingBatch | undefined): ProtocolEvent<T> {
+    if (message.kind === 'invalid') return this.invalid(message, batch);
+    const request = this.ctx.outgoing.take(message.id);
+    if (request !== undefined) this.ctx.apply(Change.RequestSettled, 0);
+    if (message.kind === 'invalidResponse') return { kind: 'invalidResponse', message, request };
+    return request === undefined ? { kind: 'unknownResponse', response: message } : { kind: 'response', response: message, request };
+  }
+
+  /** Invalid input is answered with its error (in its batch's response, for an entry), unless garbage. */
+  private invalid(message: JsonRpcInvalidMessage, batch: IncomingBatch | undefined): ProtocolEvent<T> {
+    const problem = (message.error.data as { problem?: unknown } | undefined)?.problem;
+    if (problem !== 'garbage') this.ctx.answer(batch, errorJson(message.id, message.error), false);
+    return { kind: 'invalid', message };
+  }
+
+  private routeBatch(message: JsonRpcBatch, bytes: number): void {
+    const ctx = this.ctx;
+    const entries = message.messages;
+    let calls = 0;
+    for (const entry of entries) if (entry.kind === 'request' || entry.kind === 'notification') calls++;
+    const tooLarge = calls > ctx.maxBatchSize;
+    const batch = new IncomingBatch();
+    // Each entry is charged an equal share of the frame.
+    const size = Math.ceil(bytes / entries.length);
+    for (const entry of entries) {
+      const before = ctx.readyCount;
+      const event = tooLarge ? this.refuseWhole(entry) : this.routeEntry(entry, size, batch);
+      if (event !== undefined) ctx.pushAhead(event, ctx.readyCount - before);
+    }
+    if (tooLarge) {
+      const reason = `A batch may hold at most ${ctx.maxBatchSize} calls; this one has ${calls}. Split it into smaller batches.`;
+      ctx.reply(errorJson(null, new JsonRpcInvalidRequestError(undefined, { reason })));
+    }
+    ctx.reply(batch.routingDone());
+  }
+
+  private routeEntry(entry: JsonRpcSingleMessage, size: number, batch: IncomingBatch): ProtocolEvent<T> | undefined {
+    if (entry.kind === 'request') return this.admit(entry, size, batch);
+    if (entry.kind === 'notification') return this.intercept(entry) ?? this.admit(entry, size, batch);
+    return this.answerOrInvalid(entry, batch);
+  }
+
+  /** In a batch too large to run, calls are refused (answered once, together); responses still count. */
+  private refuseWhole(entry: JsonRpcSingleMessage): ProtocolEvent<T> | undefined {
+    if (entry.kind === 'request' || entry.kind === 'notification') return { kind: 'refused', message: entry, reason: 'batch-too-large' };
+    return entry.kind === 'invalid' ? { kind: 'invalid', message: entry } : this.answerOrInvalid(entry, undefined);
+  }
+
+  /** An incoming call: refused, started now (and returned), or queued. A batch's entries always queue. */
+  private admit(message: Call, bytes: number, batch: IncomingBatch | undefined): ProtocolEvent<T> | undefined {
+    const ctx = this.ctx;
+    const isRequest = message.kind === 'request';
+    const id = isRequest ? message.id : undefined;
+    if (isRequest && id !== null) {
+      if (ctx.inFlight.find(id!) !== undefined) return this.refuse(message, 'duplicate-id', batch);
+      if (ctx.inFlight.takeEarlyCancel(id!)) return this.refuse(message, 'cancelled', batch);
+    }
+    const sequential = ctx.sequential !== undefined && this.isSequential(message.method);
+    const state = ctx.record;
+    if (batch === undefined && state.queued === 0 && mayStartHandler(state, ctx.limits, sequential)) {
+      return this.start(new Work(message.kind, id, message.method, message.params, undefined, bytes, sequential));
+    }
+    if (state.pendingOutgoing > 0 && this.queueWouldOverflow(bytes)) return this.refuse(message, 'overloaded', batch);
+    if (isRequest) batch?.expect();
+    ctx.inFlight.enqueue(new Work(message.kind, id, message.method, message.params, batch, bytes, sequential));
+    ctx.apply(Change.Queued, bytes);
+    return undefined;
+  }
+
+  /** One message larger than the byte bound is still queued alone, so it is not refused forever. */
+  private queueWouldOverflow(bytes: number): boolean {
+    const { record, limits } = this.ctx;
+    if (record.queued >= limits.maxQueuedMessages) return true;
+    return record.queued > 0 && record.queuedBytes + bytes > limits.maxQueuedBytes;
+  }
+
+  private start(work: Work): Handout {
+    work.running = true;
+    this.ctx.apply(work.sequential ? Change.StartedSequential : Change.Started, work.bytes);
+    this.ctx.inFlight.handOut(work);
+    return work as unknown as Handout;
+  }
+
+  private refuse(message: Call, reason: RefusalReason, batch: IncomingBatch | undefined): ProtocolEvent<T> {
+    if (message.kind === 'request') {
+      const ctx = this.ctx;
+      if (reason === 'duplicate-id') {
+        // Answered with id null, as Go's jsonrpc2 does: under its id it would settle the request in flight.
+        const why = `request id ${JSON.stringify(message.id)} is already in use by a request in flight`;
+        ctx.answer(batch, errorJson(null, new JsonRpcInvalidRequestError(undefined, { reason: why })), false);
+      } else if (reason === 'overloaded') {
+        const why = 'too many incoming calls are waiting for a handler';
+        ctx.answer(batch, errorJson(message.id, new JsonRpcServerOverloadedError(undefined, { reason: why })), false);
+      } else if (ctx.conventions.answerCancelled) {
+        ctx.answer(batch, errorJson(message.id, new JsonRpcRequestCancelledError()), false);
+      }
+    }
+    return { kind: 'refused', message, reason };
+  }
+
+  /** The conventions' cancel and progress notifications are handled here, never run. */
+  private intercept(message: JsonRpcNotification): ProtocolEvent<T> | undefined {
+    const ctx = this.ctx;
+    const { cancel, progress } = ctx.conventions;
+    if (cancel !== undefined && message.method === cancel.method) {
+      const target = ctx.contain(() => cancel.read(message.params));
+      return target === undefined ? undefined : this.cancel(target.id, target.reason, true);
+    }
+    if (progress !== undefined && message.method === progress.method) {
+      const report = ctx.contain(() => progress.read(message.params));
+      const target = report === undefined ? undefined : ctx.outgoing.progressTarget(report.token);
+      if (target === undefined) return undefined; // nobody listens: the handlers get it
+      return { kind: 'progress', progressToken: report!.token, value: report!.value, token: target.token, request: target.request };
+    }
+    return undefined;
+  }
+
+  private isSequential(method: string): boolean {
+    try {
+      return this.ctx.sequential!(method) === true;
+    } catch (error) {
+      // Unknown: running it alone keeps whatever order it needed.
+      this.ctx.push({ kind: 'callbackError', callback: 'sequential', error });
+      return true;
+    }
+  }
+}
+
+function invalidFrame(frame: FrameEvent): JsonRpcInvalidMessage {
+  return { kind: 'invalid', id: null, error: (frame as Extract<FrameEvent, { kind: 'error' }>).error };
+}

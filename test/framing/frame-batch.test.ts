@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { FrameBatch } from '../../src/framing/frame-batch.js';
+import type { FrameEvent } from '../../src/framing/index.js';
+import { concat, DECODINGS, referenceDecode, summary, utf8 } from './helpers.js';
+
+/** What one frame must come out as: its text decoded alone, or an invalid-utf8 error. */
+const alone = (bytes: Uint8Array): string => referenceDecode(bytes) ?? '!invalid-utf8';
+
+/** Frame bytes: ASCII, non-ASCII, a raw separator (0x1E), invalid or cut UTF-8, a BOM. */
+const frameBytes = fc.oneof(
+  fc.string({ unit: 'grapheme-ascii', maxLength: 30 }).map(utf8),
+  fc.string({ unit: 'grapheme', maxLength: 30 }).map(utf8),
+  fc.array(fc.constantFrom('{"a":"', 'é', '東京', '😀', '\x1e', '\uFEFF', '"}', 'x'), { maxLength: 8 }).map((p) => utf8(p.join(''))),
+  fc.constantFrom(new Uint8Array([0xc3]), new Uint8Array([0xed, 0xa0, 0x80]), new Uint8Array([0xe2, 0x82]), new Uint8Array([0x80, 0x41])),
+);
+/** What lies between frames in a chunk: headers or whitespace, always ASCII. */
+const gap = fc.constantFrom('', ' ', '\r\n', 'Content-Length: 12\r\n\r\n').map(utf8);
+
+describe('FrameBatch', () => {
+  it('gives each frame exactly as decoding it alone would, batch after batch, with both decodings', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.tuple(gap, frameBytes), { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 4 }),
+        fc.constantFrom(...DECODINGS),
+        (batches, decoding) => {
+          const batch = new FrameBatch('content-length', decoding);
+          for (const frames of batches) {
+            const chunk = concat(frames.flatMap(([g, f]) => [g, f]));
+            const expected: string[] = [];
+            let at = 0;
+            for (const [g, f] of frames) {
+              at += g.length;
+              batch.add(chunk, at, at + f.length);
+              expected.push(alone(f));
+              at += f.length;
+            }
+            const events: FrameEvent[] = [];
+            batch.flush(events);
+            assert.deepEqual(summary(events), expected);
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('splits non-ASCII frames joined for one decode, and falls back when a frame holds the separator itself', () => {
+    for (const decoding of DECODINGS) {
+      const batch = new FrameBatch('json-stream', decoding);
+      const frames = ['{"a":"é"}', '{"b":"東京"}', '{"c":"\x1e"}', '{"d":1}'];
+      const chunk = utf8(frames.join(''));
+      let at = 0;
+      for (const f of frames) {
+        const n = utf8(f).length;
+        batch.add(chunk, at, at + n);
+        at += n;
+      }
+      const events: FrameEvent[] = [];
+      batch.flush(events);
+      assert.deepEqual(summary(events), frames);
+    }
+  });
+});
