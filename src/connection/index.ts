@@ -20,3 +20,5 @@ export type {
   RequestOptions,
   RequestResult,
 } from './types.js';
+export type { TraceDirection, TraceEvent } from './trace.js';
+export type { HandleSpan, RequestSpan } from './call-tracing.js';

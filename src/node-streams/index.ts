@@ -2,6 +2,8 @@
  * The Node streams layer: a JSON-RPC connection over real byte streams, with back pressure, and
  * its transports (TCP/Unix sockets/named pipes, stdio, child processes).
  */
+// Every connection's calls on diagnostics_channel (jsonrpc-wire:request, jsonrpc-wire:handle).
+import './diagnostics.js';
 export {
   connect,
   JsonRpcConnection,
