@@ -14,7 +14,14 @@
 import { AutoFramer, createFramer } from '../framing/index.js';
 import type { Framer, FramingName } from '../framing/types.js';
 import { utf8ByteLength } from '../framing/utf8.js';
-import { parseMessage, type JsonRpcId, type JsonRpcInvalidMessage, type JsonRpcSingleMessage } from '../parser/messages.js';
+import {
+  parseErrorMessage,
+  validateMessage,
+  type JsonRpcId,
+  type JsonRpcInvalidMessage,
+  type JsonRpcMessage,
+  type JsonRpcSingleMessage,
+} from '../parser/messages.js';
 import { callGuarded, type Report } from './guard.js';
 import { latencySince, SeenRequests } from './seen-requests.js';
 import type { Transport, TransportEvents } from './transport.js';
@@ -129,6 +136,9 @@ interface WireTraceHooks {
   utf8Length: ((text: string) => number) | undefined;
 }
 
+/** An event being filled in. */
+type Draft = { -readonly [K in keyof TraceEvent]: TraceEvent[K] };
+
 type Crossing = { dir: TraceDirection; chunk: string | Uint8Array | null; time: number };
 
 const encoder = new TextEncoder();
@@ -186,63 +196,82 @@ export class WireTrace {
   }
 
   private frame(dir: TraceDirection, text: string, time: number, framing: FramingName | 'message'): void {
-    const base = { direction: dir, timestamp: time, framing, bytes: this.utf8Length(text) };
-    const message = parseMessage(text);
+    // Parsed once: the value is both what is validated and what is traced.
+    let value: unknown;
+    let message: JsonRpcMessage;
+    try {
+      value = JSON.parse(text);
+      message = validateMessage(value);
+    } catch (err) {
+      message = parseErrorMessage(err instanceof Error ? err.message : String(err));
+    }
+    const bytes = this.utf8Length(text);
     if (message.kind !== 'batch') {
-      this.hooks.deliver(this.event(base, message, text, () => JSON.parse(text) as unknown));
+      this.hooks.deliver(this.event({ direction: dir, timestamp: time, kind: 'invalid', bytes, framing }, message, text, value));
       return;
     }
-    const entries = JSON.parse(text) as unknown[]; // parseMessage accepted it: it is JSON
+    const entries = value as unknown[];
     message.messages.forEach((entry, index) => {
-      const batched = { ...base, bytes: index === 0 ? base.bytes : 0, batch: { index, of: entries.length } };
-      this.hooks.deliver(this.event(batched, entry, JSON.stringify(entries[index]) ?? '', () => entries[index]));
+      const event: Draft = { direction: dir, timestamp: time, kind: 'invalid', bytes: index === 0 ? bytes : 0, framing, batch: { index, of: entries.length } };
+      const invalid = entry.kind === 'invalid' || entry.kind === 'invalidResponse';
+      this.hooks.deliver(this.event(event, entry, invalid ? (JSON.stringify(entries[index]) ?? '') : '', entries[index]));
     });
   }
 
-  private event(
-    base: Pick<TraceEvent, 'direction' | 'timestamp' | 'framing' | 'bytes' | 'batch'>,
-    message: JsonRpcSingleMessage,
-    text: string,
-    value: () => unknown,
-  ): TraceEvent {
+  /** Completes `event` (direction, time, size and framing set) for `message`, whose text and value these are. */
+  private event(event: Draft, message: JsonRpcSingleMessage, text: string, value: unknown): TraceEvent {
+    event.kind = message.kind === 'invalidResponse' ? 'invalid' : message.kind;
     switch (message.kind) {
       case 'request':
-        this.seen[base.direction].add(message.id, message.method, base.timestamp);
-        return { ...base, kind: 'request', id: message.id, method: message.method, message: this.shown(value) };
+        this.seen[event.direction].add(message.id, message.method, event.timestamp);
+        event.id = message.id;
+        event.method = message.method;
+        event.message = this.shown(value);
+        break;
       case 'notification':
-        return { ...base, kind: 'notification', method: message.method, message: this.shown(value) };
-      case 'response': {
-        const errorCode = message.isSuccess ? undefined : message.error.code;
-        const answers = this.answers(base, message.id);
-        return { ...base, kind: 'response', id: message.id, ...answers, ...(errorCode === undefined ? {} : { errorCode }), message: this.shown(value) };
-      }
+        event.method = message.method;
+        event.message = this.shown(value);
+        break;
+      case 'response':
+        event.id = message.id;
+        this.pair(event, message.id);
+        if (!message.isSuccess) event.errorCode = message.error.code;
+        event.message = this.shown(value);
+        break;
       case 'invalidResponse':
         // Shaped like a response: it settles the request with its id, so it is paired like one.
-        return { ...base, kind: 'invalid', id: message.id, ...this.answers(base, message.id), problem: `Invalid response: ${message.problem}`, ...this.text(text) };
+        event.id = message.id;
+        this.pair(event, message.id);
+        event.problem = `Invalid response: ${message.problem}`;
+        if (this.hooks.redact === undefined) event.text = invalidText(text);
+        break;
       case 'invalid':
-        return { ...base, kind: 'invalid', ...(message.id === null ? {} : { id: message.id }), problem: invalidProblem(message), ...this.text(text) };
+        if (message.id !== null) event.id = message.id;
+        event.problem = invalidProblem(message);
+        // Its text could hold anything: none with `redact`.
+        if (this.hooks.redact === undefined) event.text = invalidText(text);
+        break;
     }
+    return event;
   }
 
-  /** What a response with `id` crossing says of its request: its method and latency, or that there was none. */
-  private answers(base: Pick<TraceEvent, 'direction' | 'timestamp'>, id: JsonRpcId): Pick<TraceEvent, 'method' | 'latencyMs' | 'unmatched'> {
-    const request = id === null ? undefined : this.seen[base.direction === 'in' ? 'out' : 'in'].take(id);
-    if (request === undefined) return { unmatched: true };
-    return { method: request.method, latencyMs: latencySince(request, base.timestamp) };
-  }
-
-  /** An invalid message's text, cut at a bound; none with `redact` (it could hold anything). */
-  private text(text: string): Pick<TraceEvent, 'text'> {
-    if (this.hooks.redact !== undefined) return {};
-    return { text: invalidText(text) };
+  /** Tells a response's event which request it answers (its method and latency), or that there was none. */
+  private pair(event: Draft, id: JsonRpcId): void {
+    const request = id === null ? undefined : this.seen[event.direction === 'in' ? 'out' : 'in'].take(id);
+    if (request === undefined) {
+      event.unmatched = true;
+      return;
+    }
+    event.method = request.method;
+    event.latencyMs = latencySince(request, event.timestamp);
   }
 
   /** The message as traced: its value, through `redact` when given (undefined when that throws). */
-  private shown(value: () => unknown): unknown {
+  private shown(value: unknown): unknown {
     const redact = this.hooks.redact;
-    if (redact === undefined) return value();
+    if (redact === undefined) return value;
     try {
-      return redact(value());
+      return redact(value);
     } catch (error) {
       this.hooks.redactFailed(error);
       return undefined;
