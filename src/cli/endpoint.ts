@@ -5,7 +5,7 @@
  * closing ends its stdin and kills it if it lingers, and a signal is passed on to it first.
  */
 import net from 'node:net';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { FramingName } from '../framing/types.js';
 import { spawnConnection, type ChildExit, type JsonRpcChild } from '../node-streams/child-process.js';
@@ -29,6 +29,8 @@ export interface OpenConnection {
   readonly connection: JsonRpcConnection;
   /** The server's bytes as they arrive, to watch (the connection reads them; never read here). */
   readonly incoming: Readable;
+  /** The stream the connection writes to the server (`call --trace` watches it). */
+  readonly outgoing: Writable;
   /**
    * Closes the connection. A spawned server gets its stdin ended and is killed if it lingers; with
    * `signal`, that signal is sent to it first and SIGKILL follows CHILD_GRACE_MS later.
@@ -71,6 +73,7 @@ export async function openEndpoint(endpoint: Endpoint, options: EndpointOptions)
   return {
     connection,
     incoming: socket,
+    outgoing: socket,
     close: () => connection.close(),
     kill: () => connection.destroy(),
   };
@@ -100,6 +103,7 @@ async function spawnServer(command: string, args: string[], options: EndpointOpt
   return {
     connection: child.connection,
     incoming: child.process.stdout!,
+    outgoing: child.process.stdin!,
     close: (signal) => stopChild(child, signal).then(() => undefined),
     kill: () => void child.kill('SIGKILL'),
   };
