@@ -6,9 +6,11 @@
  * `jsonrpc-wire:handle`, see src/node-streams/diagnostics.ts). Without channels, or with nobody
  * subscribed, a call costs one property check and nothing is built.
  *
- * A span's context carries the method, the id, the params' size and, from asyncStart (or end, for a
- * synchronous handler) on, the duration; `error` holds what the call failed with. It carries no
- * params or results: what the process publishes is never the traffic's data.
+ * Every span publishes start and end around the sending or the handler's call, then, once the call
+ * is done, error (when it failed), asyncStart and asyncEnd: a handler that answers synchronously
+ * too. Its context carries the method, the id and the params' size, from asyncStart on the
+ * duration, and `error` what the call failed with. It carries no params or results: what the
+ * process publishes is never the traffic's data.
  */
 import { utf8ByteLength } from '../framing/utf8.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
@@ -55,7 +57,7 @@ export interface HandleSpan {
   /** undefined for a notification. */
   readonly id: JsonRpcId | undefined;
   readonly paramsBytes: number;
-  /** Milliseconds the handler took (to its promise settling), set when it ended. */
+  /** Milliseconds the handler took (to its promise settling), set at asyncStart. */
   duration?: number;
   /** What the handler threw or rejected with. */
   error?: unknown;
@@ -82,14 +84,9 @@ export class OpenSpan<C extends RequestSpan | HandleSpan> {
     readonly context: C,
   ) {}
 
-  /** Sets the duration so far (the span's end, for a synchronous call). */
-  measure(): void {
-    this.context.duration = performance.now() - this.started;
-  }
-
   settle(failure: { error: unknown } | undefined): void {
     const { channel, context } = this;
-    this.measure();
+    context.duration = performance.now() - this.started;
     if (failure !== undefined) {
       context.error = failure.error;
       channel.error.publish(context);
@@ -112,7 +109,9 @@ export function requestSpan(method: string, id: number, params: JsonRpcParams | 
 /**
  * `dispatcher.call(...)` for an incoming call, traced when anyone listens: the handler runs inside
  * the start channel's stores; a promise it returns is replaced by one that settles alike, after
- * settling the span.
+ * settling the span. A handler that returns or throws at once settles its span at once: every
+ * span, synchronous or not, ends with asyncStart and asyncEnd, so a subscriber has one place to
+ * read durations.
  */
 export function callTraced(
   dispatcher: Dispatcher<UntypedMethods, ConnectionContext>,
@@ -125,21 +124,21 @@ export function callTraced(
   const span = new OpenSpan(channel, { method, id: context.id, paramsBytes: sizeOf(params) });
   return channel.start.runStores(span.context, () => {
     let outcome: unknown;
+    let later: boolean;
     try {
       outcome = dispatcher.call(method, params, context);
-      if (!isThenable(outcome)) {
-        span.measure();
-        return outcome;
-      }
+      later = isThenable(outcome); // a `then` getter may throw
     } catch (error) {
-      span.measure();
-      span.context.error = error;
-      channel.error.publish(span.context);
-      throw error;
-    } finally {
       channel.end.publish(span.context);
+      span.settle({ error });
+      throw error;
     }
-    return Promise.resolve(outcome).then(
+    channel.end.publish(span.context);
+    if (!later) {
+      span.settle(undefined);
+      return outcome;
+    }
+    return Promise.resolve(outcome as PromiseLike<unknown>).then(
       (result) => {
         span.settle(undefined);
         return result;

@@ -96,23 +96,25 @@ describe('diagnostics_channel', () => {
       handles.events.length = 0;
       await call().catch(() => undefined);
       // A notification's promise resolves once it is written, before the other side handles it.
-      for (let i = 0; i < 100 && handles.events.length < 2; i++) await settled();
+      for (let i = 0; i < 100 && handles.events.length < 4; i++) await settled();
       await settled();
       return handles.events.map(([event]) => event);
     };
     try {
-      assert.deepEqual(await run(() => a.request('sync')), ['start', 'end']);
-      assert.equal(typeof handles.events[1]![1].duration, 'number', 'a synchronous handler has its duration at end');
+      const done = ['start', 'end', 'asyncStart', 'asyncEnd'];
+      assert.deepEqual(await run(() => a.request('sync')), done, 'a synchronous handler ends its span at once');
       assert.deepEqual(handles.events[0]![1], { method: 'sync', id: 1, paramsBytes: 0 });
-      assert.deepEqual(await run(() => a.request('later', { n: [1, 2] })), ['start', 'end', 'asyncStart', 'asyncEnd']);
-      assert.equal(handles.events[0]![1].paramsBytes, '{"n":[1,2]}'.length);
-      assert.equal(handles.events[1]![1].duration, undefined, 'not done at end');
+      assert.equal(handles.events[1]![1].duration, undefined, 'no duration at end');
       assert.equal(typeof handles.events[3]![1].duration, 'number');
-      assert.deepEqual(await run(() => a.request('throws')), ['start', 'error', 'end']);
-      assert.equal((handles.events[1]![1].error as JsonRpcException).code, -32002);
-      assert.deepEqual(await run(() => a.request('rejects')), ['start', 'end', 'error', 'asyncStart', 'asyncEnd']);
+      assert.deepEqual(await run(() => a.request('later', { n: [1, 2] })), done);
+      assert.equal(handles.events[0]![1].paramsBytes, '{"n":[1,2]}'.length);
+      assert.ok(handles.events[3]![1].duration! >= 0);
+      const failed = ['start', 'end', 'error', 'asyncStart', 'asyncEnd'];
+      assert.deepEqual(await run(() => a.request('throws')), failed);
+      assert.equal((handles.events[2]![1].error as JsonRpcException).code, -32002);
+      assert.deepEqual(await run(() => a.request('rejects')), failed);
       assert.equal((handles.events[2]![1].error as JsonRpcException).code, -32003);
-      assert.deepEqual(await run(() => a.notify('note')), ['start', 'end']);
+      assert.deepEqual(await run(() => a.notify('note')), done);
       assert.equal(handles.events[0]![1].id, undefined);
       // The answers are what they would be untraced.
       assert.equal(await a.request('later'), 'later');
@@ -180,6 +182,8 @@ describe('diagnostics_channel', () => {
       assert.deepEqual(handles.events.map(([event, context]) => [event, context.method, context.id]), [
         ['start', 'echo', 1],
         ['end', 'echo', 1],
+        ['asyncStart', 'echo', 1],
+        ['asyncEnd', 'echo', 1],
       ]);
     } finally {
       requests.stop();
