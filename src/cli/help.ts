@@ -7,10 +7,11 @@ export const USAGE = `Usage:
   jsonrpc-wire tap [--log FILE] [options] -- CMD [ARGS...]
   jsonrpc-wire tap --tcp LISTEN_HOST:PORT --to HOST:PORT [--log FILE] [options]
   jsonrpc-wire stats LOG.jsonl [--html REPORT.html]
-  jsonrpc-wire help [serve|call|tap|stats]
+  jsonrpc-wire describe [options] (--tcp HOST:PORT | --socket PATH | --stdio -- CMD [ARGS...])
+  jsonrpc-wire help [serve|call|tap|stats|describe]
   jsonrpc-wire --version
 
-Run 'jsonrpc-wire help COMMAND' (serve, call, tap or stats) for each command's options.`;
+Run 'jsonrpc-wire help COMMAND' (serve, call, tap, stats or describe) for each command's options.`;
 
 const FRAMING = `  --framing F         auto (default), newline, content-length or json-stream. auto reads the
                       framing from the first bytes received, then writes in it too`;
@@ -20,6 +21,13 @@ closed, not JSON-RPC, wrong framing), 4 timeout, 5 stdout closed by its reader (
 130/143 interrupted by SIGINT/SIGTERM.`;
 
 export const HELP = {
+  describe: `Usage: jsonrpc-wire describe [options] (--tcp HOST:PORT | --socket PATH | --stdio -- CMD [ARGS...])
+
+Asks the server for its OpenRPC description (rpc.discover) and prints its methods, with their
+params, results and declared errors. 'jsonrpc-wire call rpc.discover ...' prints the document as JSON.
+
+Options: --framing F, --timeout MS, --verbose (as for 'jsonrpc-wire help call'); -h, --help.`,
+
   serve: `Usage: jsonrpc-wire serve (--stdio | --tcp HOST:PORT | --socket PATH) --methods FILE.mjs [options]
 
 Serves every function FILE.mjs exports (and the methods of an object default export).
