@@ -29,8 +29,29 @@ import type { Transport, TransportEvents } from './transport.js';
 /** `'in'`: read from the transport; `'out'`: written to it. */
 export type TraceDirection = 'in' | 'out';
 
+/** What a trace event, and a line of tap's log (src/cli/log-format.ts), say of one message. */
+export interface MessageFacts {
+  readonly id?: JsonRpcId;
+  /** A request's or notification's method; on a response, the method of the request it answers. */
+  readonly method?: string;
+  /** On a response: milliseconds between its request crossing and it crossing. */
+  readonly latencyMs?: number;
+  /** On an error response: its code. */
+  readonly errorCode?: number;
+  /** On a response whose id matches no request seen (or one forgotten past MAX_SEEN_REQUESTS). */
+  readonly unmatched?: true;
+  /** Position of an entry in a batch of `of` messages. */
+  readonly batch?: { readonly index: number; readonly of: number };
+  /** On `invalid` and `unreadable`: why. */
+  readonly problem?: string;
+  /** On `invalid`: its text, cut at MAX_INVALID_TEXT characters (absent when redacting). */
+  readonly text?: string;
+  /** The message's JSON value (redacted when asked to; absent on `invalid` and `unreadable`). */
+  readonly message?: unknown;
+}
+
 /** One message that crossed the transport (a batch gives one event per entry). */
-export interface TraceEvent {
+export interface TraceEvent extends MessageFacts {
   readonly direction: TraceDirection;
   /** When the bytes that completed it crossed: milliseconds since the epoch, with a fraction. */
   readonly timestamp: number;
@@ -43,23 +64,6 @@ export interface TraceEvent {
   readonly bytes: number;
   /** The framing it was read in (with `'auto'`, the one detected; `'message'` on a message channel). */
   readonly framing: FramingName | 'message';
-  readonly id?: JsonRpcId;
-  /** A request's or notification's method; on a response, the method of the request it answers. */
-  readonly method?: string;
-  /** On a response: milliseconds between its request crossing and it crossing. */
-  readonly latencyMs?: number;
-  /** On an error response: its code. */
-  readonly errorCode?: number;
-  /** On a response whose id matches no request traced (or one forgotten past MAX_SEEN_REQUESTS). */
-  readonly unmatched?: true;
-  /** Position of an entry in a batch of `of` messages. */
-  readonly batch?: { readonly index: number; readonly of: number };
-  /** On `invalid` and `unreadable`: why. */
-  readonly problem?: string;
-  /** On `invalid`: its text, cut at MAX_INVALID_TEXT characters (absent when `redact` is given). */
-  readonly text?: string;
-  /** The message's JSON value, passed through `redact` when given (absent on `invalid` and `unreadable`). */
-  readonly message?: unknown;
 }
 
 /** What `traceTransport()` needs of the connection's options. */
