@@ -26,9 +26,10 @@ function rawPeer(framing?: FramingName, options: ConnectionOptions = {}) {
   return { connection, traced, write: (text: string) => tb.write(text), end: () => tb.endOutput(), received };
 }
 
-/** Waits until `events` has `count` entries (trace events come a microtask after the bytes). */
+/** Waits until `events` has `count` entries (the pair delivers in timers; trace events come a microtask after). */
 async function until(events: readonly unknown[], count: number): Promise<void> {
-  for (let i = 0; i < 1000 && events.length < count; i++) await new Promise((resolve) => setImmediate(resolve));
+  const bound = Date.now() + 20_000; // a hang bound only
+  while (events.length < count && Date.now() < bound) await new Promise((resolve) => setTimeout(resolve, 1));
   assert.ok(events.length >= count, `${events.length} events, waited for ${count}`);
 }
 
@@ -236,7 +237,7 @@ describe('trace', () => {
     assert.equal(await a.request('echo', { v: 1 }), 1);
     assert.equal(await a.request('echo', { v: 2 }), 2);
     await until(traced, 4);
-    await new Promise((resolve) => setImmediate(resolve));
+    await until(reports, 4);
     assert.deepEqual(
       reports.map(([error, info]) => [(error as Error).message, info.stage, info.event]),
       [

@@ -96,7 +96,8 @@ describe('diagnostics_channel', () => {
       handles.events.length = 0;
       await call().catch(() => undefined);
       // A notification's promise resolves once it is written, before the other side handles it.
-      for (let i = 0; i < 100 && handles.events.length < 4; i++) await settled();
+      const bound = Date.now() + 20_000; // a hang bound only
+      while (handles.events.length < 4 && Date.now() < bound) await new Promise((resolve) => setTimeout(resolve, 1));
       await settled();
       return handles.events.map(([event]) => event);
     };
