@@ -30,8 +30,14 @@ export interface TracingBenchOptions {
   rounds?: number;
 }
 
-/** In the child: the variant's setup, then req/s of pipelined requests for `ms` after a warm-up. */
-async function measure(variant: Variant, warmMs: number, ms: number): Promise<number> {
+interface Result {
+  reqPerSec: number;
+  /** CPU time (user + system) of the process per request: on a busy machine steadier than req/s. */
+  cpuUsPerReq: number;
+}
+
+/** In the child: the variant's setup, then pipelined requests for `ms` after a warm-up. */
+async function measure(variant: Variant, warmMs: number, ms: number): Promise<Result> {
   if (variant !== 'without channels') await import('../src/node-streams/diagnostics.js');
   if (variant === 'both channels subscribed') {
     const empty = (): void => {};
@@ -42,8 +48,9 @@ async function measure(variant: Variant, warmMs: number, ms: number): Promise<nu
   const client: ConnectionOptions = variant === 'trace option' ? { trace: () => {} } : {};
   const dispatcher = new Dispatcher().add('add', (a: number, b: number) => a + b);
   const [a, b] = createConnectionPair(client, { dispatcher });
-  const pipelined = async (duration: number): Promise<number> => {
+  const pipelined = async (duration: number): Promise<Result> => {
     let done = 0;
+    const cpu = process.cpuUsage();
     const until = performance.now() + duration;
     const lane = async (): Promise<void> => {
       while (performance.now() < until) {
@@ -53,13 +60,14 @@ async function measure(variant: Variant, warmMs: number, ms: number): Promise<nu
     };
     const t0 = performance.now();
     await Promise.all(Array.from({ length: INFLIGHT }, lane));
-    return (done / (performance.now() - t0)) * 1000;
+    const used = process.cpuUsage(cpu);
+    return { reqPerSec: (done / (performance.now() - t0)) * 1000, cpuUsPerReq: (used.user + used.system) / done };
   };
   await pipelined(warmMs);
-  const reqPerSec = await pipelined(ms);
+  const result = await pipelined(ms);
   await a.close();
   await b.closed;
-  return reqPerSec;
+  return result;
 }
 
 export async function runTracingBench(options: TracingBenchOptions = {}): Promise<Row[]> {
@@ -70,24 +78,30 @@ export async function runTracingBench(options: TracingBenchOptions = {}): Promis
   const results = await interleave(contenders, rounds, async ({ name }, round) => {
     const child = forkChild(SELF, ['--child', name, String(quick ? 300 : 800), String(quick ? 500 : 1500)]);
     try {
-      const { reqPerSec } = await child.next<{ reqPerSec: number }>('result', 60_000);
-      progress(`[tracing] round ${round + 1}/${rounds} ${name}: ${fmt(reqPerSec)} req/s`);
-      return reqPerSec;
+      const result = await child.next<Result>('result', 60_000);
+      progress(`[tracing] round ${round + 1}/${rounds} ${name}: ${fmt(result.reqPerSec)} req/s, ${fmt(result.cpuUsPerReq)} us CPU per request`);
+      return result;
     } finally {
       await child.stop();
     }
   });
-  return VARIANTS.flatMap((name) => {
-    const samples = results.get(name) ?? [];
-    const base = { suite: 'tracing', case: `in-memory pair, pipelined (${INFLIGHT} in flight)`, contender: name, metric: 'throughput', unit: 'req/s', higherIsBetter: true };
-    return samples.length > 0 ? [makeRow(base, samples)] : [];
-  });
+  const metrics = [
+    ['throughput', 'req/s', true, (r: Result) => r.reqPerSec],
+    ['CPU per request', 'us', false, (r: Result) => r.cpuUsPerReq],
+  ] as const;
+  return metrics.flatMap(([metric, unit, higherIsBetter, pick]) =>
+    VARIANTS.flatMap((name) => {
+      const samples = (results.get(name) ?? []).map(pick);
+      const base = { suite: 'tracing', case: `in-memory pair, pipelined (${INFLIGHT} in flight)`, contender: name, metric, unit, higherIsBetter };
+      return samples.length > 0 ? [makeRow(base, samples)] : [];
+    }),
+  );
 }
 
 const args = process.argv.slice(2);
 if (process.argv[1] === SELF && args[0] === '--child') {
   measure(args[1] as Variant, Number(args[2]), Number(args[3])).then(
-    (reqPerSec) => process.send!({ type: 'result', reqPerSec }),
+    (result) => process.send!({ type: 'result', ...result }),
     (error: unknown) => process.send!({ type: 'error', message: String(error) }),
   );
 } else if (process.argv[1] === SELF) {
