@@ -119,15 +119,18 @@ export function traceTransport(transport: Transport, options: TraceOptions, repo
     ...(transport.describeEnd === undefined ? {} : { describeEnd: () => transport.describeEnd!() }),
   };
   if (transport.kind === 'messages') {
+    // Traced once handed over: a send or write that throws sent nothing.
     const send = (json: string): boolean => {
+      const ok = transport.send(json);
       wire.observe('out', json);
-      return transport.send(json);
+      return ok;
     };
     return { kind: 'messages', ...common, send };
   }
   const write = (chunk: string | Uint8Array): boolean => {
+    const ok = transport.write(chunk);
     wire.observe('out', chunk);
-    return transport.write(chunk);
+    return ok;
   };
   return { kind: 'bytes', ...common, write };
 }

@@ -271,6 +271,20 @@ describe('trace', () => {
     await b.closed;
   });
 
+  it('what the transport refused to take (its write threw) is not traced as sent', async () => {
+    const [ta, tb] = createTransportPair();
+    tb.start({ data: () => {}, end: () => {}, drain: () => {}, writeClosed: () => {}, error: () => {} });
+    ta.write = () => {
+      throw new Error('broken pipe');
+    };
+    const traced: TraceEvent[] = [];
+    const a = createConnection(ta, { trace: (e) => traced.push(e) });
+    await assert.rejects(a.notify('lost'), /broken pipe/);
+    await a.closed;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(traced, []);
+  });
+
   it('without trace the transport is the connection\'s own; a trace or redact that is not a function is a TypeError', () => {
     const [ta] = createTransportPair();
     assert.equal(traceTransport(ta, {}, () => {}), ta);
