@@ -162,7 +162,7 @@ export class WireTrace {
   private readonly deliverNow = (): void => this.deliverCrossed();
 
   constructor(
-    private readonly framing: FramingName | 'message',
+    framing: FramingName | 'message',
     private readonly hooks: WireTraceHooks,
   ) {
     const limits = { maxMessageBytes: hooks.maxMessageBytes };
