@@ -8,7 +8,8 @@ import diagnostics from 'node:diagnostics_channel';
 import net from 'node:net';
 import { describe, it } from 'node:test';
 
-import '../../src/node-streams/diagnostics.js';
+// The Node entry, as users load it: it must give the channels (every test here fails without).
+import '../../src/index.js';
 import { requestSpan, type HandleSpan, type RequestSpan } from '../../src/connection/call-tracing.js';
 import { createConnection } from '../../src/connection/connection.js';
 import { RequestTimeoutError } from '../../src/connection/errors.js';
