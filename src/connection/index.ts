@@ -19,6 +19,7 @@ export type {
   RequestArgs,
   RequestOptions,
   RequestResult,
+  ValidatedRequestOptions,
 } from './types.js';
 export type { TraceDirection, TraceEvent } from './trace.js';
 export type { HandleSpan, RequestSpan } from './call-tracing.js';
