@@ -5,11 +5,12 @@
  * closing ends its stdin and kills it if it lingers, and a signal is passed on to it first.
  */
 import net from 'node:net';
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { FramingName } from '../framing/types.js';
 import { spawnConnection, type ChildExit, type JsonRpcChild } from '../node-streams/child-process.js';
 import type { JsonRpcConnection } from '../connection/connection.js';
+import type { TraceEvent } from '../connection/trace.js';
 import type { ConnectionContext } from '../connection/types.js';
 import { connect } from '../node-streams/connect.js';
 import { EXIT, type Endpoint } from './args.js';
@@ -31,8 +32,6 @@ export interface OpenConnection {
   readonly connection: JsonRpcConnection;
   /** The server's bytes as they arrive, to watch (the connection reads them; never read here). */
   readonly incoming: Readable;
-  /** The stream the connection writes to the server (`call --trace` watches it). */
-  readonly outgoing: Writable;
   /**
    * Closes the connection. A spawned server gets its stdin ended and is killed if it lingers; with
    * `signal`, that signal is sent to it first and SIGKILL follows CHILD_GRACE_MS later.
@@ -51,6 +50,8 @@ export interface EndpointOptions {
   connectTimeoutMs: number;
   /** Aborting stops connecting; the promise then rejects with the signal's reason. */
   signal: AbortSignal;
+  /** The connection's `trace` option (`call --trace`). */
+  trace: ((event: TraceEvent) => void) | undefined;
 }
 
 export function describeEndpoint(endpoint: Endpoint): string {
@@ -71,11 +72,10 @@ export async function openEndpoint(endpoint: Endpoint, options: EndpointOptions)
     return spawnServer(endpoint.command, endpoint.args, options);
   }
   const socket = await connectSocket(endpoint, options);
-  const connection = connect(socket, { framing: options.framing, dispatcher: options.dispatcher as Dispatcher });
+  const connection = connect(socket, { framing: options.framing, dispatcher: options.dispatcher as Dispatcher, trace: options.trace });
   return {
     connection,
     incoming: socket,
-    outgoing: socket,
     close: () => connection.close(),
     kill: () => connection.destroy(),
   };
@@ -86,6 +86,7 @@ async function spawnServer(command: string, args: string[], options: EndpointOpt
     framing: options.framing,
     dispatcher: options.dispatcher as Dispatcher,
     stderr: options.passStderr ? 'inherit' : 'capture',
+    trace: options.trace,
   });
   // Wait until it runs: a command that cannot start must not read as "the connection closed".
   const failed = await new Promise<Error | undefined>((resolve) => {
@@ -105,7 +106,6 @@ async function spawnServer(command: string, args: string[], options: EndpointOpt
   return {
     connection: child.connection,
     incoming: child.process.stdout!,
-    outgoing: child.process.stdin!,
     close: (signal) => stopChild(child, signal).then(() => undefined),
     kill: () => void child.kill('SIGKILL'),
   };

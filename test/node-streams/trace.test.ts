@@ -1,10 +1,13 @@
-/** The `trace` option over a real socket: createConnection with StreamTransport. */
+/** The `trace` option over a real socket: createConnection with StreamTransport, and connect(). */
 import assert from 'node:assert/strict';
+import diagnostics from 'node:diagnostics_channel';
 import net from 'node:net';
 import { test } from 'node:test';
 
 import { createConnection } from '../../src/connection/connection.js';
 import type { TraceEvent } from '../../src/connection/trace.js';
+import { Dispatcher } from '../../src/dispatch/dispatcher.js';
+import { connect } from '../../src/node-streams/index.js';
 import { StreamTransport } from '../../src/node-streams/stream-transport.js';
 
 test('over a TCP socket: what is traced is what the socket carried, both ways, in any chunking', { timeout: 30_000 }, async () => {
@@ -40,6 +43,34 @@ test('over a TCP socket: what is traced is what the socket carried, both ways, i
     assert.deepEqual([back!.direction, back!.kind, back!.method, back!.bytes, back!.message], ['in', 'response', 'hello', Buffer.byteLength(answer), JSON.parse(answer)]);
     assert.ok(back!.latencyMs! >= 0);
   } finally {
+    await client.close();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+test('connect() takes trace and redact too, and its calls are on diagnostics_channel', { timeout: 30_000 }, async () => {
+  const spans: string[] = [];
+  const record = (event: string) => (context: object) => spans.push(`${event} ${(context as { method: string }).method}`);
+  const handle = diagnostics.tracingChannel('jsonrpc-wire:handle');
+  const subscribers = { start: record('start'), end: record('end'), asyncStart: record('asyncStart'), asyncEnd: record('asyncEnd'), error: record('error') };
+  handle.subscribe(subscribers);
+  const server = net.createServer((socket) => {
+    connect(socket, { dispatcher: new Dispatcher().add('sum', (a: number, b: number) => a + b) });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const socket = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+  await new Promise((resolve) => socket.once('connect', resolve));
+  const traced: TraceEvent[] = [];
+  const client = connect(socket, { trace: (event) => traced.push(event), redact: (m) => ({ ...(m as object), hidden: true }) });
+  try {
+    assert.equal(await client.request('sum', [2, 3]), 5);
+    assert.deepEqual(traced.map((e) => [e.direction, e.kind, e.method, (e.message as { hidden?: boolean }).hidden]), [
+      ['out', 'request', 'sum', true],
+      ['in', 'response', 'sum', true],
+    ]);
+    assert.deepEqual(spans, ['start sum', 'end sum', 'asyncStart sum', 'asyncEnd sum']);
+  } finally {
+    handle.unsubscribe(subscribers);
     await client.close();
     await new Promise((resolve) => server.close(resolve));
   }
