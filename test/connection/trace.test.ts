@@ -279,7 +279,7 @@ describe('trace', () => {
     };
     const traced: TraceEvent[] = [];
     const a = createConnection(ta, { trace: (e) => traced.push(e) });
-    await assert.rejects(a.notify('lost'), /broken pipe/);
+    await assert.rejects(a.notify('lost'));
     await a.closed;
     await new Promise((resolve) => setTimeout(resolve, 10));
     assert.deepEqual(traced, []);
