@@ -27,7 +27,11 @@ export function shapeOf(value: unknown, depth = 0): unknown {
   const keys = Object.keys(value);
   if (depth >= MAX_DEPTH) return `object(${keys.length} keys)`;
   const out: Record<string, unknown> = {};
-  for (const key of keys.slice(0, MAX_KEYS)) out[key] = shapeOf((value as Record<string, unknown>)[key], depth + 1);
+  // defineProperty, not assignment: a member named "__proto__" (JSON.parse makes it an own
+  // member) must stay a member, not become the prototype of the shape.
+  for (const key of keys.slice(0, MAX_KEYS)) {
+    Object.defineProperty(out, key, { value: shapeOf((value as Record<string, unknown>)[key], depth + 1), enumerable: true, writable: true, configurable: true });
+  }
   if (keys.length > MAX_KEYS) out['…'] = `+${keys.length - MAX_KEYS} more keys`;
   return out;
 }

@@ -220,6 +220,12 @@ test('--redact keeps methods, ids and error codes, and no value of params, resul
   assert.match(lines, /"list":\["string\(14\)","number","boolean","\+2 more"\]/);
 });
 
+test('a member named __proto__ is kept as a member of the shape (found by the redact property)', () => {
+  const shape = shapeOf(JSON.parse('{"__proto__":{"a":"xy"},"b":1}')) as Record<string, unknown>;
+  assert.equal(Object.getPrototypeOf(shape), Object.prototype);
+  assert.equal(JSON.stringify(shape), '{"__proto__":{"a":"string(2)"},"b":"number"}');
+});
+
 test('shapes summarize deep and wide values by their size', () => {
   assert.deepEqual(shapeOf({ a: { b: { c: { d: 1 } } } }), { a: { b: { c: 'object(1 keys)' } } });
   assert.deepEqual(shapeOf([[[[1, 2]]]]), [[['array(2)']]]);
