@@ -19,8 +19,7 @@ import { useCallChannels, type CallTracingChannel } from '../connection/call-tra
  * A TracingChannel as the connection reads it. `hasSubscribers` came to TracingChannel in Node
  * 20.13; before that it is worked out from the five channels.
  */
-function tracing<C extends object>(name: string): CallTracingChannel<C> {
-  const channel = diagnostics.tracingChannel<unknown, C>(name);
+export function callTracingChannel<C extends object>(channel: diagnostics.TracingChannel<unknown, C>): CallTracingChannel<C> {
   if (typeof (channel as { hasSubscribers?: unknown }).hasSubscribers === 'boolean') return channel as unknown as CallTracingChannel<C>;
   const { start, end, asyncStart, asyncEnd, error } = channel;
   return {
@@ -35,4 +34,7 @@ function tracing<C extends object>(name: string): CallTracingChannel<C> {
   };
 }
 
-useCallChannels({ request: tracing('jsonrpc-wire:request'), handle: tracing('jsonrpc-wire:handle') });
+useCallChannels({
+  request: callTracingChannel(diagnostics.tracingChannel('jsonrpc-wire:request')),
+  handle: callTracingChannel(diagnostics.tracingChannel('jsonrpc-wire:handle')),
+});

@@ -15,6 +15,7 @@ import { createConnection } from '../../src/connection/connection.js';
 import { RequestTimeoutError } from '../../src/connection/errors.js';
 import { createConnectionPair } from '../../src/connection/pair.js';
 import { JsonRpcException } from '../../src/parser/errors.js';
+import { callTracingChannel } from '../../src/node-streams/diagnostics.js';
 import { StreamTransport } from '../../src/node-streams/stream-transport.js';
 import { methods } from '../connection/behaviour.js';
 
@@ -160,6 +161,26 @@ describe('diagnostics_channel', () => {
       channel.asyncEnd.unsubscribe(onlyAsyncEnd);
     }
     assert.equal(requestSpan('m', 1, [1]), undefined);
+  });
+
+  it('before Node 20.13 (no TracingChannel.hasSubscribers) it is worked out from the five channels', () => {
+    const real = diagnostics.tracingChannel<unknown, HandleSpan>('jsonrpc-wire:test-old-node');
+    const old = new Proxy(real, { get: (target, key) => (key === 'hasSubscribers' ? undefined : Reflect.get(target, key)) });
+    const channel = callTracingChannel(old);
+    assert.equal(channel.hasSubscribers, false);
+    for (const event of EVENTS) {
+      const listener = (): void => {};
+      real[event].subscribe(listener);
+      assert.equal(channel.hasSubscribers, true, event);
+      real[event].unsubscribe(listener);
+      assert.equal(channel.hasSubscribers, false);
+    }
+    const seen: string[] = [];
+    const onStart = (context: unknown): number => seen.push((context as HandleSpan).method);
+    real.start.subscribe(onStart);
+    assert.equal(channel.start.runStores({ method: 'm', id: 1, paramsBytes: 0 }, () => 'ran'), 'ran');
+    real.start.unsubscribe(onStart);
+    assert.deepEqual(seen, ['m']);
   });
 
   it('over createConnection with StreamTransport on a TCP socket: both channels, both sides', async () => {
