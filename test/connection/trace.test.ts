@@ -5,7 +5,9 @@ import fc from 'fast-check';
 
 import { createConnection } from '../../src/connection/connection.js';
 import { createConnectionPair, createTransportPair } from '../../src/connection/pair.js';
-import { traceTransport, type TraceEvent } from '../../src/connection/trace.js';
+import { traceTransport, WireTrace, type TraceEvent } from '../../src/connection/trace.js';
+import { createFramer } from '../../src/framing/index.js';
+import { cutAt, cutFractions, toCuts } from '../framing/helpers.js';
 import type { TransportEvents } from '../../src/connection/transport.js';
 import type { ConnectionOptions } from '../../src/connection/types.js';
 import type { FramingName } from '../../src/framing/types.js';
@@ -119,6 +121,35 @@ describe('trace', () => {
         await b.closed;
       }),
       { numRuns: 40 },
+    );
+  });
+
+  it('the events do not depend on where the chunks are cut (property, every framing, garbage included)', async () => {
+    const message = fc.oneof(
+      fc.record({ jsonrpc: fc.constant('2.0'), id: fc.nat(), method: fc.string({ unit: 'grapheme', maxLength: 6 }), params: fc.array(fc.string({ unit: 'grapheme' }), { maxLength: 2 }) }),
+      fc.record({ jsonrpc: fc.constant('2.0'), id: fc.nat(), result: fc.jsonValue({ maxDepth: 2 }) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom<FramingName>('newline', 'content-length', 'json-stream'),
+        fc.array(fc.oneof(message, fc.constant('garbage')), { minLength: 1, maxLength: 6 }),
+        cutFractions,
+        async (framing, items, fractions) => {
+          const framer = createFramer(framing);
+          const parts = items.map((item) => (item === 'garbage' ? new TextEncoder().encode('# stray output\n') : framer.encode(JSON.stringify(item))));
+          const bytes = Buffer.concat(parts);
+          const read = async (chunks: readonly Uint8Array[]): Promise<unknown[]> => {
+            const events: TraceEvent[] = [];
+            const wire = new WireTrace(framing, { deliver: (e) => events.push(e), redact: undefined, redactFailed: () => {}, maxMessageBytes: undefined, utf8Length: undefined });
+            for (const chunk of chunks) wire.observe('in', chunk);
+            wire.end('in');
+            await Promise.resolve();
+            return events.map(({ timestamp: _t, latencyMs: _l, ...rest }) => rest);
+          };
+          assert.deepEqual(await read(cutAt(bytes, toCuts(fractions, bytes.length))), await read([bytes]));
+        },
+      ),
+      { numRuns: 150 },
     );
   });
 
