@@ -10,6 +10,7 @@ import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { FramingName } from '../framing/types.js';
 import { spawnConnection, type ChildExit, type JsonRpcChild } from '../node-streams/child-process.js';
 import type { JsonRpcConnection } from '../connection/connection.js';
+import type { TraceEvent } from '../connection/trace.js';
 import type { ConnectionContext } from '../connection/types.js';
 import { connect } from '../node-streams/connect.js';
 import { EXIT, type Endpoint } from './args.js';
@@ -49,6 +50,8 @@ export interface EndpointOptions {
   connectTimeoutMs: number;
   /** Aborting stops connecting; the promise then rejects with the signal's reason. */
   signal: AbortSignal;
+  /** The connection's `trace` option (`call --trace`). */
+  trace: ((event: TraceEvent) => void) | undefined;
 }
 
 export function describeEndpoint(endpoint: Endpoint): string {
@@ -69,7 +72,7 @@ export async function openEndpoint(endpoint: Endpoint, options: EndpointOptions)
     return spawnServer(endpoint.command, endpoint.args, options);
   }
   const socket = await connectSocket(endpoint, options);
-  const connection = connect(socket, { framing: options.framing, dispatcher: options.dispatcher as Dispatcher });
+  const connection = connect(socket, { framing: options.framing, dispatcher: options.dispatcher as Dispatcher, trace: options.trace });
   return {
     connection,
     incoming: socket,
@@ -83,6 +86,7 @@ async function spawnServer(command: string, args: string[], options: EndpointOpt
     framing: options.framing,
     dispatcher: options.dispatcher as Dispatcher,
     stderr: options.passStderr ? 'inherit' : 'capture',
+    trace: options.trace,
   });
   // Wait until it runs: a command that cannot start must not read as "the connection closed".
   const failed = await new Promise<Error | undefined>((resolve) => {

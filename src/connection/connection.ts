@@ -32,6 +32,7 @@ import { callGuarded, reporter, type Report } from './guard.js';
 import { HandlerRunner } from './handlers.js';
 import { callOptions, type CheckedCallOptions } from './options.js';
 import { PendingRequest, ProgressWatcher, type EngineToken } from './pending.js';
+import { traceTransport } from './trace.js';
 import type { Transport } from './transport.js';
 import type {
   BatchEntry,
@@ -81,6 +82,10 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
   };
 
   constructor(transport: Transport, options: ConnectionOptions<MethodTable<never>> = {}) {
+    // A failing trace or redact callback is reported like a listener's (with `event` naming it).
+    transport = traceTransport(transport, options, (error, event) =>
+      reportHandlerError(error, this.policy, { method: '', id: undefined, stage: 'listener', event }),
+    );
     this.transport = transport;
     const framing = transport.kind === 'messages' ? 'message' : (options.framing ?? 'newline');
     const legacy = options.cancellation === undefined ? undefined : options.cancellation ? 'lsp' : 'none';
@@ -170,7 +175,7 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
     } catch (err) {
       return Promise.reject(err); // params with no JSON form (BigInt, a cycle)
     }
-    entry.arm();
+    entry.arm(params);
     this.writer.push(text);
     // A first pending request may reopen reading (the deadlock rule: its response must be read).
     if (this.paused) this.pump();
@@ -217,10 +222,10 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
     }
     const written = this.writer.pushAndWait(text);
     let next = 0;
-    const results = pending.map((entry) => {
+    const results = pending.map((entry, i) => {
       if (entry === undefined) return written;
       entry.id = ids[next++]!;
-      entry.arm();
+      entry.arm(entries[i]!.params);
       return entry.promise;
     });
     if (this.paused) this.pump();

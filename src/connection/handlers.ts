@@ -19,6 +19,7 @@ import { JsonRpcMethodNotFoundError } from '../parser/errors.js';
 import type { JsonRpcId, JsonRpcRequest } from '../parser/messages.js';
 import type { ProtocolEngine } from '../protocol/engine.js';
 import type { IncomingNotification, IncomingRequest } from '../protocol/events.js';
+import { callTraced } from './call-tracing.js';
 import { guardedController, isThenable, reporter } from './guard.js';
 import type { EngineToken } from './pending.js';
 import type { ConnectionContext } from './types.js';
@@ -93,7 +94,7 @@ export class HandlerRunner {
     let outcome: unknown;
     let later: boolean;
     try {
-      outcome = dispatcher.call(work.method, work.params, context);
+      outcome = callTraced(dispatcher, work.method, work.params, context);
       later = isThenable(outcome); // inside the try: a `then` getter may throw
     } catch (err) {
       this.failed(work, err);

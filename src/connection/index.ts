@@ -21,3 +21,5 @@ export type {
   RequestResult,
   ValidatedRequestOptions,
 } from './types.js';
+export type { TraceDirection, TraceEvent } from './trace.js';
+export type { HandleSpan, RequestSpan } from './call-tracing.js';

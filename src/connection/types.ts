@@ -18,6 +18,7 @@ import type {
 import type { Conventions, ConventionsName } from '../protocol/conventions.js';
 import type { JsonRpcConnection } from './connection.js';
 import type { ConnectionClosedError } from './errors.js';
+import type { TraceEvent } from './trace.js';
 
 /** What a handler receives as its context (with `{ params: ... }` registrations). */
 export interface ConnectionContext extends DispatchContext {
@@ -46,6 +47,15 @@ export interface ConnectionOptions<L extends MethodTable<L> = UntypedMethods> ex
   conventions?: ConventionsName | Conventions;
   /** Deprecated alias: `true` is `conventions: 'lsp'`, `false` is `'none'` (`conventions` wins). */
   cancellation?: boolean;
+  /**
+   * Called with every message read and written (`TraceEvent`: direction, time, size, the message;
+   * for a response the method and latency of its request), in order, a microtask after it crossed
+   * the transport. Costs nothing when not given. A callback that throws is reported (stage
+   * `'listener'`, event `'trace'`) and tracing goes on.
+   */
+  trace?: (event: TraceEvent) => void;
+  /** With `trace`: rewrites each message (each batch entry) before it is traced; its result is what `trace` sees. */
+  redact?: (message: unknown) => unknown;
   /** The largest incoming message, in bytes; a larger one is discarded and answered -32700. Default 64 MiB. */
   maxMessageBytes?: number;
   /** Handlers that may run at once (batch entries count one each); reading pauses meanwhile. Default 32. */
