@@ -17,27 +17,27 @@
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import { reportHandlerError, type ErrorPolicy } from '../dispatch/error-policy.js';
 import type { StandardSchemaV1 } from '../dispatch/standard-schema.js';
-import type { MethodTable, UntypedMethods } from '../dispatch/types.js';
-import { validatedAnswer } from '../dispatch/validation.js';
+import type { DispatchContext, MethodTable, UntypedMethods } from '../dispatch/types.js';
 import { JsonRpcRequestCancelledError } from '../parser/errors.js';
 import type { JsonRpcParams } from '../parser/messages.js';
 import { LSP_CONVENTIONS, PROGRESS_METHOD, type ProgressToken } from '../protocol/conventions.js';
 import { ProtocolEngine } from '../protocol/engine.js';
 import type { ProtocolEvent } from '../protocol/events.js';
-import { ConnectionClosedError, RequestAbortedError } from './errors.js';
+import { ConnectionClosedError } from './errors.js';
 import { ConnectionListeners } from './events.js';
 import { callGuarded, reporter, type Report } from './guard.js';
 import { HandlerRunner } from './handlers.js';
 import { LifeCycle } from './life-cycle.js';
-import { callOptions, type CheckedCallOptions } from './options.js';
+import { engineOptions } from './options.js';
+import { Outgoing, type OutgoingMiddleware } from './outgoing.js';
 import { PendingRequest, ProgressWatcher, type EngineToken } from './pending.js';
 import type { Transport } from './transport.js';
 import type {
   BatchEntry,
-  ConnectionContext,
   ConnectionEvents,
-  ConnectionOptions,
+  ConnectionSettings,
   Disposable,
+  HandlerContext,
   NotifyArgs,
   RequestArgs,
   RequestOptions,
@@ -48,6 +48,18 @@ import { WriteQueue } from './write-queue.js';
 
 const noop = (): void => {};
 
+/** What a handler receives as its context (with `{ params: ... }` registrations). */
+export interface ConnectionContext extends HandlerContext {
+  /** The connection the call came in on: call back to the remote side, ... */
+  readonly connection: JsonRpcConnection;
+}
+
+/** A connection's options (see `ConnectionSettings` for all but the dispatcher). */
+export interface ConnectionOptions<L extends MethodTable<L> = UntypedMethods> extends ConnectionSettings {
+  /** The methods this side serves; without one every request is answered -32601. */
+  dispatcher?: Dispatcher<L, ConnectionContext> | Dispatcher<L, DispatchContext>;
+}
+
 export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
   /** Resolves (never rejects) once the connection is closed, with why. */
   readonly closed: Promise<ConnectionClosedError>;
@@ -57,6 +69,7 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
   private readonly writer: WriteQueue;
   private readonly runner: HandlerRunner;
   private readonly life: LifeCycle;
+  private readonly outgoing: Outgoing;
   private readonly policy: ErrorPolicy;
   private readonly listeners: ConnectionListeners<ConnectionEvents>;
   private readonly progressFault: Report;
@@ -64,30 +77,9 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
   private paused = false;
   private pumping = false;
   private pumpAgain = false;
-  private readonly giveUp = (entry: PendingRequest, error: Error, reason: string): void => {
-    const text = this.engine.cancel(entry.id, reason);
-    if (text !== null) this.writer.push(text);
-    entry.fail(error);
-    this.pump();
-  };
-
   constructor(transport: Transport, options: ConnectionOptions<MethodTable<never>> = {}) {
     this.transport = transport;
-    const framing = transport.kind === 'messages' ? 'message' : (options.framing ?? 'newline');
-    const legacy = options.cancellation === undefined ? undefined : options.cancellation ? 'lsp' : 'none';
-    this.engine = new ProtocolEngine<EngineToken>({
-      framing,
-      conventions: options.conventions ?? legacy,
-      maxMessageBytes: options.maxMessageBytes,
-      natives: options.natives,
-      maxConcurrentHandlers: options.maxConcurrentHandlers,
-      maxQueuedMessages: options.maxQueuedMessages,
-      maxQueuedBytes: options.maxQueuedBytes,
-      maxWriteQueueBytes: options.maxWriteQueueBytes,
-      maxBatchSize: options.maxBatchSize,
-      sequential: options.sequential,
-      utf8Length: options.utf8Length,
-    });
+    this.engine = new ProtocolEngine<EngineToken>(engineOptions(transport, options));
     this.policy = { exposeErrors: options.exposeErrors, onHandlerError: options.onHandlerError };
     this.listeners = new ConnectionListeners<ConnectionEvents>((error, event) =>
       reportHandlerError(error, this.policy, { method: '', id: undefined, stage: 'listener', event }),
@@ -105,7 +97,7 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
         droppedResponse: (request) => this.listeners.emit('droppedResponse', request),
         workDone: () => this.pump(),
       },
-      options.dispatcher as Dispatcher<UntypedMethods, ConnectionContext> | undefined,
+      options.dispatcher as Dispatcher<UntypedMethods, HandlerContext> | undefined,
       this.policy,
     );
     const life = (this.life = new LifeCycle({
@@ -117,6 +109,16 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
       pump: () => this.pump(),
     }));
     this.closed = life.closed;
+    this.outgoing = new Outgoing({
+      engine,
+      writer,
+      life,
+      progressFault: this.progressFault,
+      sent: () => {
+        if (this.paused) this.pump();
+      },
+      pump: () => this.pump(),
+    });
     transport.start({
       data: (chunk) => {
         if (this.engine.state.phase !== 'open') return;
@@ -150,78 +152,31 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
   request<K extends keyof R & string>(method: K, ...args: RequestArgs<R, K>): Promise<RequestResult<R, K>>;
   // (Named parameters in the implementation: a rest parameter would allocate an array per call.)
   request(method: string, params?: JsonRpcParams, options?: RequestOptions): Promise<unknown> {
-    let checked: CheckedCallOptions | undefined;
-    if (options !== undefined) {
-      const result = callOptions(options);
-      if (result instanceof Error) return Promise.reject(result);
-      checked = result;
-    }
-    const refusal = this.life.refusal('request');
-    if (refusal !== undefined) return refusal;
-    const signal = checked?.signal;
-    if (signal !== undefined && signal.aborted) return Promise.reject(new RequestAbortedError(method, signal.reason));
-    const entry = new PendingRequest(method, checked, this.giveUp, this.progressFault);
-    let text: string;
-    try {
-      ({ id: entry.id, text } = this.engine.request(method, params, entry, entry.wantsProgress));
-    } catch (err) {
-      return Promise.reject(err); // params with no JSON form (BigInt, a cycle)
-    }
-    entry.arm();
-    this.writer.push(text);
-    // A first pending request may reopen reading (the deadlock rule: its response must be read).
-    if (this.paused) this.pump();
-    const schema = checked?.result;
-    return schema === undefined ? entry.promise : validatedAnswer(method, schema, entry.promise, signal);
+    return this.outgoing.request(method, params, options);
   }
 
   /** Sends a notification; resolves once handed to the transport (await it to pace a flood). Never unhandled. */
   notify<K extends keyof R & string>(method: K, ...args: NotifyArgs<R, K>): Promise<void>;
   notify(method: string, params?: JsonRpcParams): Promise<void> {
-    const refusal = this.life.refusal('notification');
-    if (refusal !== undefined) return markHandled(refusal);
-    let text: string;
-    try {
-      text = this.engine.notify(method, params);
-    } catch (err) {
-      return markHandled(Promise.reject(err));
-    }
-    return this.writer.pushAndWait(text);
+    return this.outgoing.notify(method, params);
   }
 
   /**
    * Sends several calls as one batch. One promise per entry, in order: a request's settles like
    * `request()`'s (with `options`' signal and timeouts); a notification's resolves once written.
+   * Batches do not pass through outgoing middleware.
    */
   batch(entries: readonly BatchEntry[], options: RequestOptions = {}): Promise<unknown>[] {
-    const checked = callOptions(options);
-    if (checked instanceof Error) return entries.map(() => markHandled(Promise.reject(checked)));
-    const refusal = this.life.refusal('request');
-    if (refusal !== undefined) return entries.map(() => markHandled(refusal));
-    const signal = checked.signal;
-    if (signal !== undefined && signal.aborted) {
-      return entries.map((entry) => markHandled(Promise.reject(new RequestAbortedError(entry.method, signal.reason))));
-    }
-    const pending = entries.map((entry) =>
-      entry.notification === true ? undefined : new PendingRequest(entry.method, checked, this.giveUp, this.progressFault),
-    );
-    let ids: number[];
-    let text: string;
-    try {
-      ({ ids, text } = this.engine.batch(entries.map((entry, i) => ({ ...entry, token: pending[i] }))));
-    } catch (err) {
-      return entries.map(() => markHandled(Promise.reject(err)));
-    }
-    const written = this.writer.pushAndWait(text);
-    let next = 0;
-    const results = pending.map((entry) => {
-      if (entry === undefined) return written;
-      entry.id = ids[next++]!;
-      entry.arm();
-      return entry.promise;
-    });
-    if (this.paused) this.pump();
-    return results;
+    return this.outgoing.batch(entries, options);
+  }
+
+  /**
+   * Adds a middleware around every `request()` and `notify()` of this connection (auth tokens,
+   * metrics, retries): see outgoing.ts. The first added is the outermost.
+   */
+  use(middleware: OutgoingMiddleware): this {
+    this.outgoing.use(middleware);
+    return this;
   }
 
   /** Sends the conventions' progress notification (LSP's `$/progress` when they have none). */
@@ -406,10 +361,4 @@ export function createConnection<R extends MethodTable<R> = UntypedMethods, L ex
   options: ConnectionOptions<L> = {},
 ): JsonRpcConnection<R> {
   return new JsonRpcConnection<R>(transport, options as ConnectionOptions<MethodTable<never>>);
-}
-
-/** For promises the caller may ignore (notify, batch entries): never an unhandled rejection. */
-function markHandled<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(noop);
-  return promise;
 }

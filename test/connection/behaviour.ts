@@ -6,9 +6,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import type { JsonRpcConnection } from '../../src/connection/connection.js';
+import type { ConnectionContext, ConnectionOptions, JsonRpcConnection } from '../../src/connection/connection.js';
 import { ConnectionClosedError, RequestAbortedError, RequestTimeoutError } from '../../src/connection/errors.js';
-import type { ConnectionContext, ConnectionOptions } from '../../src/connection/types.js';
 import { Dispatcher } from '../../src/dispatch/index.js';
 import { JsonRpcMethodNotFoundError, JsonRpcRequestCancelledError } from '../../src/parser/errors.js';
 

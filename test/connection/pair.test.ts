@@ -2,9 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { createConnection } from '../../src/connection/connection.js';
+import { createConnection, type ConnectionOptions } from '../../src/connection/connection.js';
 import { createConnectionPair, createTransportPair } from '../../src/connection/pair.js';
-import type { ConnectionOptions } from '../../src/connection/types.js';
 import { delay, describeConnection, methods } from './behaviour.js';
 
 describeConnection('in-memory pair', async (optionsA?: ConnectionOptions, optionsB?: ConnectionOptions) => {
