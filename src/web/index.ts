@@ -1,0 +1,18 @@
+/**
+ * The web-standard bindings: a connection over Web Streams, a MessagePort or Worker, a WebSocket,
+ * and JSON-RPC over HTTP with fetch's `Request`/`Response`. Portable: no `node:` module.
+ */
+export {
+  connectWebStreams,
+  DEFAULT_WEB_STREAMS_HIGH_WATER_MARK,
+  WebStreamsTransport,
+  type WebStreamPair,
+  type WebStreamsOptions,
+} from './web-streams.js';
+export {
+  connectMessagePort,
+  MessagePortTransport,
+  type MessageEndpoint,
+  type MessageFormat,
+  type MessagePortOptions,
+} from './message-port.js';
