@@ -13,7 +13,7 @@
 import diagnostics from 'node:diagnostics_channel';
 import { fileURLToPath } from 'node:url';
 import { createConnectionPair } from '../src/connection/pair.js';
-import type { ConnectionOptions } from '../src/connection/types.js';
+import type { ConnectionOptions } from '../src/connection/connection.js';
 import { Dispatcher } from '../src/dispatch/dispatcher.js';
 import { forkChild, fmt, interleave, makeRow, printRows, progress, type Row } from './harness.js';
 

@@ -9,9 +9,8 @@ import type { Readable } from 'node:stream';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { FramingName } from '../framing/types.js';
 import { spawnConnection, type ChildExit, type JsonRpcChild } from '../node-streams/child-process.js';
-import type { JsonRpcConnection } from '../connection/connection.js';
+import type { ConnectionContext, JsonRpcConnection } from '../connection/connection.js';
 import type { TraceEvent } from '../connection/trace.js';
-import type { ConnectionContext } from '../connection/types.js';
 import { connect } from '../node-streams/connect.js';
 import { EXIT, type Endpoint } from './args.js';
 

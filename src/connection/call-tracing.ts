@@ -14,10 +14,9 @@
  */
 import { utf8ByteLength } from '../framing/utf8.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
-import type { UntypedMethods } from '../dispatch/types.js';
+import type { DispatchContext, UntypedMethods } from '../dispatch/types.js';
 import type { JsonRpcId, JsonRpcParams } from '../parser/messages.js';
 import { isThenable } from './guard.js';
-import type { ConnectionContext } from './types.js';
 
 /** One channel of a tracing channel (Node's `Channel` has this shape). */
 export interface CallChannel<C extends object> {
@@ -113,11 +112,11 @@ export function requestSpan(method: string, id: number, params: JsonRpcParams | 
  * span, synchronous or not, ends with asyncStart and asyncEnd, so a subscriber has one place to
  * read durations.
  */
-export function callTraced(
-  dispatcher: Dispatcher<UntypedMethods, ConnectionContext>,
+export function callTraced<C extends DispatchContext>(
+  dispatcher: Dispatcher<UntypedMethods, C>,
   method: string,
   params: JsonRpcParams | undefined,
-  context: ConnectionContext,
+  context: C,
 ): unknown {
   const channel = channels?.handle;
   if (channel === undefined || !channel.hasSubscribers) return dispatcher.call(method, params, context);

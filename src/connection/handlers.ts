@@ -22,7 +22,7 @@ import type { IncomingNotification, IncomingRequest } from '../protocol/events.j
 import { callTraced } from './call-tracing.js';
 import { guardedController, isThenable, reporter } from './guard.js';
 import type { EngineToken } from './pending.js';
-import type { ConnectionContext } from './types.js';
+import type { HandlerContext } from './types.js';
 
 type Work = IncomingRequest | IncomingNotification;
 
@@ -34,7 +34,8 @@ interface CallState {
 
 /** What the runner needs from its connection. */
 export interface HandlerHost {
-  readonly connection: ConnectionContext['connection'];
+  /** The connection (the context's `connection`). */
+  readonly connection: unknown;
   readonly engine: ProtocolEngine<EngineToken>;
   /** Writes an answer (framed text); false when it can no longer be written. */
   write(text: string): boolean;
@@ -46,11 +47,11 @@ export interface HandlerHost {
   workDone(): void;
 }
 
-class CallContext implements ConnectionContext {
+class CallContext implements HandlerContext {
   constructor(
     readonly id: JsonRpcId | undefined,
     readonly method: string,
-    readonly connection: ConnectionContext['connection'],
+    readonly connection: unknown,
     private readonly work: Work,
     private readonly runner: HandlerRunner,
   ) {}
@@ -74,7 +75,7 @@ export class HandlerRunner {
 
   constructor(
     private readonly host: HandlerHost,
-    private readonly dispatcher: Dispatcher<UntypedMethods, ConnectionContext> | undefined,
+    private readonly dispatcher: Dispatcher<UntypedMethods, HandlerContext> | undefined,
     private readonly policy: ErrorPolicy,
   ) {}
 

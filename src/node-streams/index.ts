@@ -23,8 +23,6 @@ export {
   type ValidatedRequestOptions,
 } from '../connection/index.js';
 export { CANCEL_METHOD, PROGRESS_METHOD } from '../protocol/conventions.js';
-export { StreamTransport, type StreamTransportOptions } from './stream-transport.js';
-export { nodeFramerNatives } from './framer-natives.js';
 export {
   connectTcp,
   JsonRpcServer,

@@ -9,7 +9,7 @@ import { traceTransport, WireTrace, type TraceEvent } from '../../src/connection
 import { createFramer } from '../../src/framing/index.js';
 import { cutAt, cutFractions, toCuts } from '../framing/helpers.js';
 import type { TransportEvents } from '../../src/connection/transport.js';
-import type { ConnectionOptions } from '../../src/connection/types.js';
+import type { ConnectionOptions } from '../../src/connection/connection.js';
 import type { FramingName } from '../../src/framing/types.js';
 import { JsonRpcException } from '../../src/parser/errors.js';
 import type { HandlerErrorInfo } from '../../src/dispatch/error-policy.js';

@@ -12,7 +12,7 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 
 import type * as VscodeBrowser from 'vscode-jsonrpc/browser';
 
-import type { ConnectionContext, ConnectionOptions } from '../../src/connection/types.js';
+import type { ConnectionContext, ConnectionOptions } from '../../src/connection/connection.js';
 import { Dispatcher } from '../../src/dispatch/index.js';
 import { JsonRpcMethodNotFoundError } from '../../src/parser/errors.js';
 import { connectMessagePort, type MessageEndpoint, type MessageFormat } from '../../src/web/message-port.js';
