@@ -16,3 +16,11 @@ export {
   type MessageFormat,
   type MessagePortOptions,
 } from './message-port.js';
+export {
+  connectWebSocket,
+  DEFAULT_WEBSOCKET_HIGH_WATER_MARK,
+  WebSocketTransport,
+  type WebSocketEventLike,
+  type WebSocketLike,
+  type WebSocketOptions,
+} from './websocket.js';
