@@ -29,6 +29,7 @@ export const CHANNEL_CASES = {
 
 const CONTENDERS: readonly ChannelContenderInfo[] = [
   { id: 'ceiling-port', name: 'ceiling (raw postMessage)', channel: 'port' },
+  { id: 'ceiling-port-json', name: 'ceiling (raw postMessage, JSON text)', channel: 'port' },
   { id: 'ours-port', name: 'jsonrpc-wire connectMessagePort', channel: 'port' },
   { id: 'ours-port-json', name: "jsonrpc-wire connectMessagePort 'json'", channel: 'port' },
   { id: 'vscode-port', name: 'vscode-jsonrpc browser', channel: 'port' },

@@ -165,7 +165,7 @@ function channelTargets(rows: Row[]): Check[] {
     rows.find((r) => r.suite === 'channels' && r.case === CHANNEL_CASES[channel] && r.contender === contender && r.samples.length > 0);
   const pairs = [
     ['port', 'jsonrpc-wire connectMessagePort', 'vscode-jsonrpc browser', 'ceiling (raw postMessage)'],
-    ['port', "jsonrpc-wire connectMessagePort 'json'", 'vscode-jsonrpc browser', 'ceiling (raw postMessage)'],
+    ['port', "jsonrpc-wire connectMessagePort 'json'", 'vscode-jsonrpc browser', 'ceiling (raw postMessage, JSON text)'],
     ['ws', 'jsonrpc-wire connectWebSocket', 'rpc-websockets', 'ceiling (raw ws echo)'],
   ] as const;
   for (const [channel, oursName, peerName, ceilingName] of pairs) {

@@ -4,8 +4,8 @@
  * thread, so no heap holds two libraries.
  *
  * - `ceiling-*`: no library. The same JSON-RPC objects, ids matched through a Map, a promise per
- *   request; a MessagePort posts the objects (structured clone), a WebSocket carries their JSON
- *   text (JSON.stringify / JSON.parse on both sides).
+ *   request; `ceiling-port` posts the objects (structured clone), `ceiling-port-json` and
+ *   `ceiling-ws` carry their JSON text (JSON.stringify / JSON.parse on both sides).
  * - `ours-port` / `ours-port-json`: connectMessagePort, default options (objects) / messageFormat 'json'.
  * - `vscode-port`: vscode-jsonrpc's browser BrowserMessageReader / BrowserMessageWriter.
  * - `ours-ws`: connectWebSocket over `ws`, default options.
@@ -90,6 +90,18 @@ export const CHANNEL_CONTENDERS: Record<string, ChannelContender> = {
       const port = target as MessagePort;
       const client = rawClient((request) => port.postMessage(request));
       port.on('message', client.answer);
+      return client.add;
+    },
+  },
+  'ceiling-port-json': {
+    async serve(port) {
+      port!.on('message', (text: string) => port!.postMessage(JSON.stringify(answerOf(JSON.parse(text) as Rpc))));
+      return undefined;
+    },
+    async connect(target) {
+      const port = target as MessagePort;
+      const client = rawClient((request) => port.postMessage(JSON.stringify(request)));
+      port.on('message', (text: string) => client.answer(JSON.parse(text) as Rpc));
       return client.add;
     },
   },
