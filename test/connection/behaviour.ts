@@ -1,16 +1,23 @@
 /**
  * The behaviour of a connection, written once and run over every transport (as Go's jsonrpc2 runs
- * one test DSL under every framer): `describeConnection(name, makePair)` registers the suite for a
- * factory of two connected ends.
+ * one test DSL under every framer), and on every runtime: `describeConnection(name, makePair,
+ * harness)` registers the suite for a factory of two connected ends, through `node:test`'s
+ * `describe`/`it` in Node's runs, or through test/runtimes/harness.ts's under Deno, Bun and in
+ * Chromium. So it imports no `node:` module, and takes the library from the portable entry.
  */
-import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
-
-import type { JsonRpcConnection } from '../../src/connection/connection.js';
-import { ConnectionClosedError, RequestAbortedError, RequestTimeoutError } from '../../src/connection/errors.js';
-import type { ConnectionContext, ConnectionOptions } from '../../src/connection/types.js';
-import { Dispatcher } from '../../src/dispatch/index.js';
-import { JsonRpcMethodNotFoundError, JsonRpcRequestCancelledError } from '../../src/parser/errors.js';
+import {
+  ConnectionClosedError,
+  Dispatcher,
+  JsonRpcMethodNotFoundError,
+  JsonRpcRequestCancelledError,
+  RequestAbortedError,
+  RequestTimeoutError,
+  type ConnectionContext,
+  type ConnectionOptions,
+  type JsonRpcConnection,
+} from '../../src/portable.js';
+import { assert } from '../runtimes/assert.js';
+import { watchUnhandledRejections, type Harness } from '../runtimes/harness.js';
 
 export interface ConnectedPair {
   readonly a: JsonRpcConnection;
@@ -23,7 +30,7 @@ export interface ConnectedPair {
 
 export type PairFactory = (optionsA?: ConnectionOptions, optionsB?: ConnectionOptions) => Promise<ConnectedPair>;
 
-/** What a transport cannot do, so the tests that need it are skipped for it (and say why). */
+/** What a transport cannot do: the cases that need it are not registered for it (the reason is the documentation). */
 export interface TransportLimits {
   /** Why the transport has no half-close (a MessagePort or WebSocket closes both ways at once). */
   noHalfClose?: string;
@@ -59,17 +66,16 @@ function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
   return { promise, resolve };
 }
 
-export function describeConnection(name: string, makePair: PairFactory, limits: TransportLimits = {}): void {
+export function describeConnection(name: string, makePair: PairFactory, { describe, it }: Harness, limits: TransportLimits = {}): void {
   /** Runs `body` with a fresh pair, cleaned up after, and checks no unhandled rejection happened meanwhile. */
   async function withPair(
     optionsA: ConnectionOptions | undefined,
     optionsB: ConnectionOptions | undefined,
     body: (pair: ConnectedPair) => Promise<void>,
   ): Promise<void> {
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
-    process.on('unhandledRejection', onUnhandled);
     const pair = await makePair(optionsA, optionsB);
+    const stopWatching = watchUnhandledRejections();
+    let unhandled: unknown[] = [];
     try {
       await body(pair);
     } finally {
@@ -78,7 +84,7 @@ export function describeConnection(name: string, makePair: PairFactory, limits: 
       await Promise.all([pair.a.closed, pair.b.closed]);
       await pair.cleanup();
       await delay(5);
-      process.off('unhandledRejection', onUnhandled);
+      unhandled = stopWatching();
     }
     assert.deepEqual(unhandled, [], 'no unhandled rejection');
   }
@@ -293,7 +299,7 @@ export function describeConnection(name: string, makePair: PairFactory, limits: 
       });
     });
 
-    it('half-close: the end of input is not the end of work; every received request is answered', { skip: limits.noHalfClose }, () => {
+    if (limits.noHalfClose === undefined) it('half-close: the end of input is not the end of work; every received request is answered', () => {
       let arrived = 0;
       const allArrived = deferred<void>();
       const b = methods({

@@ -1,31 +1,16 @@
-/** The connection behaviour suite over the in-memory pair, and what only the pair can show. */
+/**
+ * The connection behaviour suite over the in-memory pair and a MessageChannel (as on every runtime:
+ * test/runtimes/suites.ts), and what only the pair can show.
+ */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { createConnection } from '../../src/connection/connection.js';
 import { createConnectionPair, createTransportPair } from '../../src/connection/pair.js';
-import type { ConnectionOptions } from '../../src/connection/types.js';
-import { delay, describeConnection, methods } from './behaviour.js';
+import { describeEverywhere } from '../runtimes/suites.js';
+import { delay, methods } from './behaviour.js';
 
-describeConnection('in-memory pair', async (optionsA?: ConnectionOptions, optionsB?: ConnectionOptions) => {
-  const [ta, tb] = createTransportPair();
-  return {
-    a: createConnection(ta, optionsA),
-    b: createConnection(tb, optionsB),
-    endOutputOfA: () => ta.endOutput(),
-    cleanup: () => {},
-  };
-});
-
-describeConnection('in-memory message channel', async (optionsA?: ConnectionOptions, optionsB?: ConnectionOptions) => {
-  const [ta, tb] = createTransportPair(undefined, 'messages');
-  return {
-    a: createConnection(ta, optionsA),
-    b: createConnection(tb, optionsB),
-    endOutputOfA: () => ta.endOutput(),
-    cleanup: () => {},
-  };
-});
+describeEverywhere({ describe, it });
 
 describe('createConnectionPair', () => {
   it('wires two connections with real framing (content-length on both ends)', async () => {

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { describe, it } from 'node:test';
 
 import { createConnection } from '../../src/connection/connection.js';
 import type { ConnectionOptions } from '../../src/connection/types.js';
@@ -47,13 +48,13 @@ function overSockets(listenOn: () => number | string) {
   };
 }
 
-describeConnection('TCP', overSockets(() => 0));
+describeConnection('TCP', overSockets(() => 0), { describe, it });
 
 if (process.platform !== 'win32') {
   const dir = mkdtempSync(join(tmpdir(), 'jsonrpc-wire-suite-'));
   let n = 0;
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-  describeConnection('Unix socket', overSockets(() => join(dir, `s${n++}.sock`)));
+  describeConnection('Unix socket', overSockets(() => join(dir, `s${n++}.sock`)), { describe, it });
 }
 
 /**
@@ -85,4 +86,4 @@ if (process.platform !== 'win32') describeConnection("children's stdio", async (
       await Promise.all(exited);
     },
   };
-});
+}, { describe, it });

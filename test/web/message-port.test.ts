@@ -36,6 +36,7 @@ for (const messageFormat of ['object', 'json'] as const) {
         },
       };
     },
+    { describe, it },
     { noHalfClose: NO_HALF_CLOSE },
   );
 }

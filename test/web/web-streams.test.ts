@@ -40,7 +40,7 @@ describeConnection('Web Streams (TransformStream pairs)', async (optionsA?: Conn
     endOutputOfA: ab.end,
     cleanup: () => {},
   };
-});
+}, { describe, it });
 
 /** A readable that makes one chunk per pull (counting pulls), nothing queued ahead (highWaterMark 0). */
 function countingSource(chunk: (n: number) => string, total: number): { readable: ReadableStream<Uint8Array>; pulls: () => number } {

@@ -63,6 +63,7 @@ describeConnection(
       cleanup: close,
     };
   },
+  { describe, it },
   { noHalfClose: NO_HALF_CLOSE },
 );
 

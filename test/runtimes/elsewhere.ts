@@ -1,0 +1,105 @@
+/**
+ * Checks, in the Node test run, the behaviour suite's results from another runtime: one node:test
+ * case per suite case (so a failure on Deno, Bun or Chromium names the case and carries its error),
+ * and one more that the runtime ran every case and nothing else, and finished cleanly. The other
+ * runtime runs once per file, started by the first case that needs its results.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { collect, type CaseResult } from './harness.js';
+import { describeEverywhere } from './suites.js';
+
+export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+/** What a runtime reported: its results, and anything else that went wrong (output on stderr, an exit code, a page error). */
+export interface Outcome {
+  readonly results: readonly CaseResult[];
+  /** It said it was done (it did not stop half-way). */
+  readonly finished: boolean;
+  readonly problems: readonly string[];
+}
+
+const keyOf = (result: { suite: string; name: string }): string => `${result.suite}\u0000${result.name}`;
+
+/** Registers the node:test cases for `label`'s results; `run` runs the suite there (once). */
+export function checkElsewhere(label: string, run: () => Promise<Outcome>): void {
+  const { harness, cases } = collect();
+  describeEverywhere(harness, 'relay-worker.js');
+  let outcome: Promise<Outcome> | undefined;
+  const results = (): Promise<Outcome> => (outcome ??= run());
+
+  describe(label, () => {
+    const suites = [...new Set(cases.map((c) => c.suite))];
+    for (const suite of suites) {
+      describe(suite, () => {
+        for (const { name } of cases.filter((c) => c.suite === suite)) {
+          it(name, async () => {
+            const { results: reported, problems } = await results();
+            const result = reported.find((r) => keyOf(r) === keyOf({ suite, name }));
+            assert.ok(result !== undefined, `${label} reported no result for this case${problems.length > 0 ? `:\n${problems.join('\n')}` : ''}`);
+            assert.ok(result.ok, `failed on ${label}:\n${result.error}`);
+          });
+        }
+      });
+    }
+
+    it('ran every case of the suite and nothing else, and finished cleanly', async () => {
+      const { results: reported, finished, problems } = await results();
+      assert.deepEqual(problems, []);
+      assert.ok(finished, `${label} did not finish the suite`);
+      assert.deepEqual(reported.map(keyOf).sort(), cases.map(keyOf).sort());
+    });
+  });
+}
+
+/** The path of a dev dependency's binary, or a failure that says how to get it. */
+export function devBinary(name: string): string {
+  const path = join(root, 'node_modules', '.bin', name);
+  if (!existsSync(path)) throw new Error(`${name} is not installed: it is a dev dependency, run \`npm ci\` (or \`npm install -D ${name}\`)`);
+  return path;
+}
+
+/**
+ * Runs test/runtimes/main.js under another runtime's binary: it prints one JSON line per result, and
+ * `{"done":true}` at the end; then it must exit 0 by itself (nothing left keeping it alive) with
+ * nothing on stderr, within `deadlineMs`.
+ */
+export function runMain(binary: string, args: readonly string[], deadlineMs = 240_000): Promise<Outcome> {
+  return new Promise((resolveOutcome) => {
+    const child = spawn(binary, [...args, join(root, 'dist', 'test', 'runtimes', 'main.js')], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const results: CaseResult[] = [];
+    const problems: string[] = [];
+    let finished = false;
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    const deadline = setTimeout(() => {
+      problems.push(`still running after ${deadlineMs} ms: killed`);
+      child.kill('SIGKILL');
+    }, deadlineMs);
+    child.once('error', (error) => problems.push(`could not start ${binary}: ${error.message}`));
+    child.once('close', (code, signal) => {
+      clearTimeout(deadline);
+      for (const line of stdout.split('\n').filter((l) => l.trim() !== '')) {
+        let message: { done?: true; runtime?: string } & Partial<CaseResult>;
+        try {
+          message = JSON.parse(line) as typeof message;
+        } catch {
+          problems.push(`a line that is not JSON on stdout: ${line}`);
+          continue;
+        }
+        if (message.done === true) finished = true;
+        else if (typeof message.suite === 'string') results.push(message as CaseResult);
+      }
+      if (stderr !== '') problems.push(`stderr: ${stderr}`);
+      if (code !== 0) problems.push(`exited with ${code ?? signal}`);
+      resolveOutcome({ results, finished, problems });
+    });
+  });
+}
