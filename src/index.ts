@@ -6,7 +6,8 @@
  * - The portable connection (`jsonrpc-wire/portable`): `JsonRpcConnection`, `createConnection(transport)`
  *   over any byte stream or message channel, `createConnectionPair()`.
  * - The web-standard bindings (also in `jsonrpc-wire/portable`): `connectWebStreams`,
- *   `connectMessagePort` (and, as they land, `connectWebSocket`, `createFetchHandler`, `createHttpClient`).
+ *   `connectMessagePort`, `connectWebSocket`, `createFetchHandler`, `createHttpClient`; and the
+ *   Node-only `createNodeHttpHandler` for `node:http`.
  * - The Node layer: `connect()` (the portable connection over any Duplex or stream pair, with back
  *   pressure), TCP/Unix-socket servers and clients, stdio, child processes.
  */
@@ -14,3 +15,4 @@ export * from './core.js';
 export * from './connection/index.js';
 export * from './node-streams/index.js';
 export * from './web/index.js';
+export * from './node-http/index.js';

@@ -16,3 +16,28 @@ export {
   type MessageFormat,
   type MessagePortOptions,
 } from './message-port.js';
+export {
+  connectWebSocket,
+  DEFAULT_WEBSOCKET_HIGH_WATER_MARK,
+  WebSocketTransport,
+  type WebSocketEventLike,
+  type WebSocketLike,
+  type WebSocketOptions,
+} from './websocket.js';
+export { createFetchHandler, type FetchHandler } from './fetch-handler.js';
+export {
+  DEFAULT_MAX_BODY_BYTES,
+  type HttpHandlerOptions,
+  type HttpOptionsArgument,
+  type HttpRefusal,
+} from './http-server.js';
+export {
+  createHttpClient,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  HeadersError,
+  HttpStatusError,
+  JsonRpcHttpClient,
+  type FetchFunction,
+  type HttpCallOptions,
+  type HttpClientOptions,
+} from './http-client.js';

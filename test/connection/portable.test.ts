@@ -41,7 +41,7 @@ describe('jsonrpc-wire/portable', () => {
 
   it('reaches the codec, the engine and the connection', () => {
     const names = [...modules.keys()].map((file) => file.slice(root.length + 1));
-    for (const expected of ['src/core.ts', 'src/protocol/engine.ts', 'src/connection/connection.ts', 'src/connection/pair.ts', 'src/web/web-streams.ts', 'src/web/message-port.ts']) {
+    for (const expected of ['src/core.ts', 'src/protocol/engine.ts', 'src/connection/connection.ts', 'src/connection/pair.ts', 'src/web/web-streams.ts', 'src/web/message-port.ts', 'src/web/websocket.ts']) {
       assert.ok(names.includes(expected), `${expected} is reachable`);
     }
   });
