@@ -3,8 +3,8 @@
  * `postMessage` and `addEventListener('message')`), for running the behaviour suite over real
  * ports on every runtime. Test-only: the library's own binding is `connectMessagePort`.
  *
- * A port carries each JSON text as a string. It has no half-close and its `close()` tells the other
- * side nothing everywhere, so the end of output and a reset travel as two non-string messages.
+ * A port carries each JSON text as a string. It has no half-close, and not every runtime tells the
+ * other side of a `close()`, so the end of output and a reset travel as two non-string messages.
  * It cannot pause either: while the connection asks it to, it holds what arrives and delivers it on
  * `resume()` (a test transport may; a binding must bound that).
  */

@@ -4,7 +4,7 @@
  * Chromium page register them through the harness and report each case back.
  */
 import { describeConnection } from '../connection/behaviour.js';
-import type { Harness } from './harness.js';
+import { collect, runCases, type CaseResult, type Harness } from './harness.js';
 import { overMemory, overMessageChannel, overWorkerRelay } from './pairs.js';
 
 /** `relayWorkerUrl`: where relay-worker.js is, on a runtime with Web Workers (not Node's). */
@@ -13,4 +13,11 @@ export function describeEverywhere(harness: Harness, relayWorkerUrl?: string): v
   describeConnection('in-memory message channel', overMemory('messages'), harness);
   describeConnection('MessageChannel', overMessageChannel(), harness);
   if (relayWorkerUrl !== undefined) describeConnection('MessageChannel through a Worker', overWorkerRelay(relayWorkerUrl), harness);
+}
+
+/** Registers and runs the suites here, one case at a time (each within `caseTimeoutMs`), reporting each result as it comes. */
+export function runEverywhere(relayWorkerUrl: string | undefined, onResult?: (result: CaseResult) => void, caseTimeoutMs = 10_000): Promise<CaseResult[]> {
+  const { harness, cases } = collect();
+  describeEverywhere(harness, relayWorkerUrl);
+  return runCases(cases, caseTimeoutMs, onResult);
 }
