@@ -64,10 +64,13 @@ export function devBinary(name: string): string {
   return path;
 }
 
+const DONE = JSON.stringify({ done: true });
+const EXIT_MS = 10_000;
+
 /**
  * Runs test/runtimes/main.js under another runtime's binary: it prints one JSON line per result, and
  * `{"done":true}` at the end; then it must exit 0 by itself (nothing left keeping it alive) with
- * nothing on stderr, within `deadlineMs`.
+ * nothing on stderr. It is killed if it runs for `deadlineMs`, or goes on for EXIT_MS after it is done.
  */
 export function runMain(binary: string, args: readonly string[], deadlineMs = 240_000): Promise<Outcome> {
   return new Promise((resolveOutcome) => {
@@ -77,15 +80,24 @@ export function runMain(binary: string, args: readonly string[], deadlineMs = 24
     let finished = false;
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-    const deadline = setTimeout(() => {
-      problems.push(`still running after ${deadlineMs} ms: killed`);
+    const kill = (why: string): void => {
+      problems.push(why);
       child.kill('SIGKILL');
-    }, deadlineMs);
+    };
+    let exitDeadline: ReturnType<typeof setTimeout> | undefined;
+    child.stdout.setEncoding('utf8').on('data', (text: string) => {
+      stdout += text;
+      // Done, it must exit by itself: what still keeps it alive (an open port, a timer) is a leak.
+      if (exitDeadline === undefined && stdout.includes(DONE)) {
+        exitDeadline = setTimeout(() => kill(`did not exit within ${EXIT_MS} ms of finishing: something keeps it alive`), EXIT_MS);
+      }
+    });
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    const deadline = setTimeout(() => kill(`still running after ${deadlineMs} ms: killed`), deadlineMs);
     child.once('error', (error) => problems.push(`could not start ${binary}: ${error.message}`));
     child.once('close', (code, signal) => {
       clearTimeout(deadline);
+      clearTimeout(exitDeadline);
       for (const line of stdout.split('\n').filter((l) => l.trim() !== '')) {
         let message: { done?: true; runtime?: string } & Partial<CaseResult>;
         try {
