@@ -7,11 +7,16 @@
  *   stream or message channel, `createConnectionPair()`. Its class is exported here as
  *   `PortableConnection` while `connect()` still has its own `JsonRpcConnection` (issue 11's
  *   phase 2b makes them one).
+ * - The web-standard bindings (also in `jsonrpc-wire/portable`): `connectWebStreams`,
+ *   `connectMessagePort`, `connectWebSocket`, `createFetchHandler`, `createHttpClient`; and the
+ *   Node-only `createNodeHttpHandler` for `node:http`.
  * - The Node layer: `connect()` over any Duplex with back pressure, TCP/Unix-socket servers and
  *   clients, stdio, child processes.
  */
 export * from './core.js';
 export * from './node-streams/index.js';
+export * from './web/index.js';
+export * from './node-http/index.js';
 export {
   createConnection,
   createConnectionPair,

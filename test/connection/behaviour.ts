@@ -30,6 +30,14 @@ export interface ConnectedPair {
 
 export type PairFactory = (optionsA?: ConnectionOptions, optionsB?: ConnectionOptions) => Promise<ConnectedPair>;
 
+/** What a transport cannot do, so the tests that need it are skipped for it (and say why). */
+export interface TransportLimits {
+  /** Why the transport has no half-close (a MessagePort or WebSocket closes both ways at once). */
+  noHalfClose?: string;
+  /** Why one side cannot learn that the other closed (Deno's MessagePort fires no `close`). */
+  noCloseSeen?: string;
+}
+
 type Handler = (params: never, context: ConnectionContext) => unknown;
 
 /** A dispatcher from a table of named-params handlers (each gets the context). */
@@ -60,7 +68,7 @@ function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
   return { promise, resolve };
 }
 
-export function describeConnection(name: string, makePair: PairFactory, { describe, it }: Harness): void {
+export function describeConnection(name: string, makePair: PairFactory, { describe, it }: Harness, limits: TransportLimits = {}): void {
   /** Runs `body` with a fresh pair, cleaned up after, and checks no unhandled rejection happened meanwhile. */
   async function withPair(
     optionsA: ConnectionOptions | undefined,
@@ -226,17 +234,18 @@ export function describeConnection(name: string, makePair: PairFactory, { descri
       });
     });
 
-    it('close, in every state: pending requests and running handlers, twice, after, destroy', () => {
+    it('close, in every state: pending requests and running handlers, twice, after, destroy', { skip: limits.noCloseSeen }, () => {
       const started = deferred<AbortSignal>();
       const b = methods({ hang: (_p, ctx) => { started.resolve(ctx.signal); return aborted(ctx.signal); } });
       return withPair(undefined, { dispatcher: b }, async ({ a, b: server }) => {
-        const call = a.request('hang');
+        // Settled from the start: over a WebSocket the rejection can come before the awaits below end.
+        const call = a.request('hang').then(() => undefined, (err: unknown) => err);
         const signal = await started.promise;
         const closing = server.close();
         await server.close(); // twice: the same close
         await closing;
         assert.ok((await aborted(signal)) instanceof ConnectionClosedError);
-        const error = await call.then(() => undefined, (err: unknown) => err);
+        const error = await call;
         assert.ok(error instanceof ConnectionClosedError);
         assert.match(error.message, /remote side closed/);
         assert.match((await server.closed).message, /closed locally/);
@@ -292,7 +301,7 @@ export function describeConnection(name: string, makePair: PairFactory, { descri
       });
     });
 
-    it('half-close: the end of input is not the end of work; every received request is answered', () => {
+    it('half-close: the end of input is not the end of work; every received request is answered', { skip: limits.noHalfClose }, () => {
       let arrived = 0;
       const allArrived = deferred<void>();
       const b = methods({

@@ -31,12 +31,17 @@ function reachable(entry: string): Map<string, string> {
   return seen;
 }
 
+/** `code` uses `name` as a whole name (not the tail of a longer one). */
+function usesName(code: string, name: string): boolean {
+  return new RegExp(`(?<![\\w$])${name.replace(/[.(]/g, '\\$&')}`).test(code);
+}
+
 describe('jsonrpc-wire/portable', () => {
   const modules = reachable('src/portable.ts');
 
   it('reaches the codec, the engine and the connection', () => {
     const names = [...modules.keys()].map((file) => file.slice(root.length + 1));
-    for (const expected of ['src/core.ts', 'src/protocol/engine.ts', 'src/connection/connection.ts', 'src/connection/pair.ts']) {
+    for (const expected of ['src/core.ts', 'src/protocol/engine.ts', 'src/connection/connection.ts', 'src/connection/pair.ts', 'src/web/web-streams.ts', 'src/web/message-port.ts', 'src/web/websocket.ts']) {
       assert.ok(names.includes(expected), `${expected} is reachable`);
     }
   });
@@ -51,10 +56,16 @@ describe('jsonrpc-wire/portable', () => {
       // Comments may name them (to say why not); code may not.
       const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
       for (const word of ['Buffer', 'process.', 'require(', 'setImmediate', '__dirname']) {
-        if (code.includes(word)) offenders.push(`${file.slice(root.length + 1)}: ${word}`);
+        if (usesName(code, word)) offenders.push(`${file.slice(root.length + 1)}: ${word}`);
       }
     }
     assert.deepEqual(offenders, []);
+  });
+
+  it("the globals check matches whole names: Node's Buffer, not the web's ArrayBuffer", () => {
+    assert.equal(usesName('const b = Buffer.from(text);', 'Buffer'), true);
+    assert.equal(usesName('if (data instanceof ArrayBuffer) {}', 'Buffer'), false);
+    assert.equal(usesName('x = process.env', 'process.'), true);
   });
 
   it('the check sees an import it must refuse (a module importing node:stream is caught)', () => {

@@ -1,8 +1,8 @@
 /**
  * The behaviour suite in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core):
  * a localhost server serves dist/ as it is (the built portable entry and the built suite, plain
- * ESM), the page imports the suite and runs it over every transport of suites.ts (a Worker among
- * them), and each result is checked here.
+ * ESM), the page imports the suite and runs it over every transport of suites.ts (a Worker, and
+ * WebSockets to a Node server, among them), and each result is checked here.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -15,6 +15,7 @@ import { chromium } from 'playwright-core';
 
 import type { CaseResult } from './harness.js';
 import { checkElsewhere, root, type Outcome } from './elsewhere.js';
+import { startWebSocketRelay } from './websocket-relay.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const TYPES: Record<string, string> = { '.js': 'text/javascript', '.map': 'application/json', '.html': 'text/html' };
@@ -47,6 +48,7 @@ async function runInChromium(deadlineMs = 240_000): Promise<Outcome> {
     throw new Error(`Chromium is not installed (${CHROMIUM}): on Debian, \`apt-get install -y chromium\` (.ci/run does it when it is missing)`);
   }
   const { server, origin } = await serveDist();
+  const relay = await startWebSocketRelay();
   const profile = await mkdtemp(join(tmpdir(), 'jsonrpc-wire-chromium-'));
   const problems: string[] = [];
   const context = await chromium.launchPersistentContext(profile, {
@@ -68,8 +70,9 @@ async function runInChromium(deadlineMs = 240_000): Promise<Outcome> {
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`the page was still running the suite after ${deadlineMs} ms`)), deadlineMs);
     });
+    const extras = { runtime: 'chromium', relayWorkerUrl: `${origin}/test/runtimes/relay-worker.js`, webSocketRelayUrl: relay.url };
     const running = page.evaluate(
-      `import('/test/runtimes/suites.js').then((suites) => suites.runEverywhere(new URL('/test/runtimes/relay-worker.js', location.href).href))`,
+      `import('/test/runtimes/suites.js').then((suites) => suites.runEverywhere(${JSON.stringify(extras)}))`,
     ) as Promise<CaseResult[]>;
     try {
       const results = await Promise.race([running, deadline]);
@@ -83,8 +86,9 @@ async function runInChromium(deadlineMs = 240_000): Promise<Outcome> {
   } finally {
     await context.close();
     server.close();
+    await relay.close();
     await rm(profile, { recursive: true, force: true });
   }
 }
 
-checkElsewhere('Chromium', () => runInChromium());
+checkElsewhere('Chromium', 'chromium', () => runInChromium());

@@ -1,0 +1,219 @@
+/**
+ * `connectMessagePort`: the behaviour suite over Node's MessageChannel (in both message formats),
+ * both endpoint shapes (EventEmitter `on` and DOM `addEventListener`), a real worker thread, what
+ * arrives in any form, and interop with vscode-jsonrpc's browser reader and writer.
+ */
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+
+import type * as VscodeBrowser from 'vscode-jsonrpc/browser';
+
+import type { ConnectionContext, ConnectionOptions } from '../../src/connection/types.js';
+import { Dispatcher } from '../../src/dispatch/index.js';
+import { JsonRpcMethodNotFoundError } from '../../src/parser/errors.js';
+import { connectMessagePort, type MessageEndpoint, type MessageFormat } from '../../src/web/message-port.js';
+import { delay, methods } from '../connection/behaviour.js';
+import { waitFor } from '../node-streams/helpers.js';
+
+// The behaviour suite over MessageChannel ports (both message formats) runs on every runtime: test/runtimes/suites.ts.
+
+/** Only the DOM shape of a real port: `addEventListener`, `removeEventListener`, `start` (as a browser's). */
+function domOnly(port: MessagePort): MessageEndpoint & { started: boolean } {
+  const endpoint = {
+    started: false,
+    postMessage: (message: unknown) => port.postMessage(message),
+    addEventListener: (type: string, listener: (event: Event) => void) => port.addEventListener(type, listener),
+    removeEventListener: (type: string, listener: (event: Event) => void) => port.removeEventListener(type, listener),
+    start: () => {
+      endpoint.started = true;
+      port.start();
+    },
+  };
+  return endpoint;
+}
+
+/** What the other end of a channel receives, and a way to post to it raw. */
+function rawPeer(port: MessagePort): { received: unknown[]; post: (message: unknown) => void } {
+  const received: unknown[] = [];
+  port.on('message', (message: unknown) => void received.push(message));
+  return { received, post: (message) => port.postMessage(message) };
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+const workerServer = join(here, '../fixtures/worker-server.js');
+
+function startWorker(messageFormat?: MessageFormat): Worker {
+  return new Worker(workerServer, { workerData: { messageFormat }, env: { ...process.env, JSONRPC_WIRE_FIXTURE: '1' } });
+}
+
+describe('connectMessagePort', () => {
+  it("posts structured-clone objects by default, JSON text with messageFormat 'json'", async () => {
+    for (const [messageFormat, expected] of [
+      [undefined, { jsonrpc: '2.0', method: 'n', params: [1] }],
+      ['json', '{"jsonrpc":"2.0","method":"n","params":[1]}'],
+    ] as const) {
+      const { port1, port2 } = new MessageChannel();
+      const peer = rawPeer(port2);
+      const connection = connectMessagePort(port1, { messageFormat });
+      await connection.notify('n', [1]);
+      await waitFor(() => peer.received.length === 1);
+      assert.deepEqual(peer.received, [expected]);
+      connection.destroy();
+      port2.close();
+    }
+  });
+
+  it('accepts objects, JSON text and UTF-8 JSON bytes, a batch as one message', async () => {
+    const { port1, port2 } = new MessageChannel();
+    const peer = rawPeer(port2);
+    const connection = connectMessagePort(port1, { dispatcher: methods({ echo: ({ v }: { v: unknown }) => v }) });
+    peer.post({ jsonrpc: '2.0', id: 1, method: 'echo', params: { v: 'object' } });
+    peer.post('{"jsonrpc":"2.0","id":2,"method":"echo","params":{"v":"text"}}');
+    peer.post(new TextEncoder().encode('{"jsonrpc":"2.0","id":3,"method":"echo","params":{"v":"bytés"}}'));
+    peer.post([{ jsonrpc: '2.0', id: 4, method: 'echo', params: { v: 'b1' } }, { jsonrpc: '2.0', method: 'echo', params: { v: 'note' } }]);
+    await waitFor(() => peer.received.length === 4);
+    assert.deepEqual(peer.received, [
+      { jsonrpc: '2.0', id: 1, result: 'object' },
+      { jsonrpc: '2.0', id: 2, result: 'text' },
+      { jsonrpc: '2.0', id: 3, result: 'bytés' },
+      [{ jsonrpc: '2.0', id: 4, result: 'b1' }],
+    ]);
+    connection.destroy();
+    port2.close();
+  });
+
+  it('answers what is not JSON-RPC as the spec says, and a message with no JSON form with -32700', async () => {
+    const { port1, port2 } = new MessageChannel();
+    const peer = rawPeer(port2);
+    const connection = connectMessagePort(port1);
+    let invalid = 0;
+    connection.on('invalidMessage', () => void invalid++);
+    peer.post(42); // valid JSON, not a request
+    peer.post('{"jsonrpc":"2.0",'); // not JSON
+    peer.post({ jsonrpc: '2.0', id: 5, method: 'm', params: { big: 10n } }); // structured clone carries a BigInt; JSON cannot
+    await waitFor(() => peer.received.length === 3);
+    const codes = peer.received.map((answer) => (answer as { error: { code: number } }).error.code);
+    assert.deepEqual(codes, [-32600, -32700, -32700]);
+    assert.equal(invalid, 3);
+    connection.destroy();
+    port2.close();
+  });
+
+  it('works with the DOM shape alone (addEventListener + start)', async () => {
+    const { port1, port2 } = new MessageChannel();
+    const endpoint = domOnly(port1);
+    const server = connectMessagePort(endpoint, { dispatcher: methods({ hi: () => 'dom' }) });
+    assert.ok(endpoint.started, 'start() was called, as a DOM MessagePort needs');
+    const client = connectMessagePort(port2);
+    assert.equal(await client.request('hi'), 'dom');
+    await client.close();
+    assert.match((await server.closed).message, /remote side closed/);
+  });
+
+  it('refuses what is not an endpoint, and a bad messageFormat', () => {
+    assert.throws(() => connectMessagePort({} as MessageEndpoint), /needs an object with postMessage/);
+    assert.throws(() => connectMessagePort({ postMessage: () => {} }), /on\(\) or addEventListener\(\)/);
+    const { port1, port2 } = new MessageChannel();
+    assert.throws(() => connectMessagePort(port1, { messageFormat: 'xml' as MessageFormat }), /messageFormat must be 'object' or 'json'/);
+    port1.close();
+    port2.close();
+  });
+
+  it('close() closes the port: the other side sees the end; listeners are removed', async () => {
+    const { port1, port2 } = new MessageChannel();
+    const a = connectMessagePort(port1);
+    const b = connectMessagePort(port2);
+    assert.equal(port1.listenerCount('message'), 1);
+    await a.close();
+    assert.equal(port1.listenerCount('message'), 0);
+    assert.match((await b.closed).message, /remote side closed/);
+  });
+
+  for (const messageFormat of ['object', 'json'] as const) {
+    it(`talks to a worker thread over parentPort and Worker (EventEmitter only), messageFormat '${messageFormat}'`, async () => {
+      const worker = startWorker(messageFormat);
+      assert.equal((worker as unknown as { addEventListener?: unknown }).addEventListener, undefined, 'a Worker has no addEventListener');
+      const client = connectMessagePort(worker, { messageFormat });
+      assert.equal(await client.request('add', [2, 3]), 5);
+      await assert.rejects(client.request('nope'), JsonRpcMethodNotFoundError);
+      assert.equal(await client.request('quit'), 'bye');
+      assert.match((await client.closed).message, /remote side closed/);
+    });
+  }
+
+  it("a worker's uncaught exception fails the connection: pending requests reject with it", async () => {
+    const worker = startWorker();
+    const client = connectMessagePort(worker);
+    const errors: Error[] = [];
+    client.on('error', (error) => void errors.push(error));
+    assert.equal(await client.request('crash'), 'crashing');
+    const reason = await client.closed;
+    assert.match(errors[0]!.message, /worker crashed on purpose/);
+    assert.match(reason.message, /connection was lost/);
+    await worker.terminate();
+  });
+});
+
+// vscode-jsonrpc's browser build is exported only under the 'browser' condition; load its file.
+const require = createRequire(import.meta.url);
+const vscode = require(join(dirname(require.resolve('vscode-jsonrpc')), '../browser/main.js')) as typeof VscodeBrowser;
+
+function vscodeOn(port: MessagePort): VscodeBrowser.MessageConnection {
+  // Its reader and writer want a browser MessagePort; Node's has the same onmessage/postMessage/addEventListener.
+  const endpoint = port as unknown as ConstructorParameters<typeof VscodeBrowser.BrowserMessageReader>[0];
+  const connection = vscode.createMessageConnection(new vscode.BrowserMessageReader(endpoint), new vscode.BrowserMessageWriter(endpoint));
+  connection.listen();
+  return connection;
+}
+
+describe('interop with vscode-jsonrpc/browser (BrowserMessageReader/Writer) over a MessageChannel, default options', () => {
+  it('vscode-jsonrpc calls our server: requests, errors, notifications, a call back', async () => {
+    const { port1, port2 } = new MessageChannel();
+    const notes: unknown[] = [];
+    const dispatcher = new Dispatcher()
+      .add('add', (a: number, b: number) => a + b)
+      .add('note', (text: string) => void notes.push(text))
+      .add('whoAmI', async (_: unknown, context: ConnectionContext) => `you are ${String(await context.connection.request('name'))}`, { params: 'named', optional: true });
+    const server = connectMessagePort(port1, { dispatcher });
+    const client = vscodeOn(port2);
+    client.onRequest('name', () => 'vscode');
+    assert.equal(await client.sendRequest('add', 2, 40), 42);
+    await assert.rejects(client.sendRequest('missing'), (error: { code?: number }) => error.code === -32601);
+    await client.sendNotification('note', 'hello');
+    await waitFor(() => notes.length === 1);
+    assert.deepEqual(notes, ['hello']);
+    assert.equal(await client.sendRequest('whoAmI', {}), 'you are vscode');
+    client.dispose();
+    server.destroy();
+    port2.close();
+  });
+
+  it('our client calls vscode-jsonrpc: requests, its error responses, its notifications to us', async () => {
+    const { port1, port2 } = new MessageChannel();
+    const heard: unknown[] = [];
+    const server = vscodeOn(port2);
+    server.onRequest('add', (a: number, b: number) => a + b);
+    server.onRequest('fail', () => new vscode.ResponseError(-32042, 'no luck', { why: 'test' }));
+    server.onRequest('ping', async () => {
+      await server.sendNotification('pinged', { at: 1 });
+      return 'pong';
+    });
+    const client = connectMessagePort(port1, { dispatcher: methods({ pinged: (params: unknown) => void heard.push(params) }) });
+    assert.equal(await client.request('add', [1, 2]), 3);
+    const error = (await client.request('fail').then(() => undefined, (err: unknown) => err)) as { code: number; message: string; data: unknown };
+    assert.deepEqual([error.code, error.message, error.data], [-32042, 'no luck', { why: 'test' }]);
+    assert.equal(await client.request('ping'), 'pong');
+    await waitFor(() => heard.length === 1);
+    assert.deepEqual(heard, [{ at: 1 }]);
+    const many = await Promise.all(Array.from({ length: 100 }, (_, i) => client.request('add', [i, i])));
+    assert.deepEqual(many, Array.from({ length: 100 }, (_, i) => 2 * i));
+    server.dispose();
+    client.destroy();
+    port2.close();
+    await delay(5);
+  });
+});
