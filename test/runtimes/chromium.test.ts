@@ -72,7 +72,8 @@ async function runInChromium(deadlineMs = 240_000): Promise<Outcome> {
     });
     const extras = { runtime: 'chromium', relayWorkerUrl: `${origin}/test/runtimes/relay-worker.js`, webSocketRelayUrl: relay.url };
     const running = page.evaluate(
-      `import('/test/runtimes/suites.js').then((suites) => suites.runEverywhere(${JSON.stringify(extras)}))`,
+      `Promise.all([import('/test/runtimes/suites.js'), import('/test/runtimes/serve.js')])
+        .then(([suites, { serveHere }]) => suites.runEverywhere({ ...${JSON.stringify(extras)}, serve: serveHere }))`,
     ) as Promise<CaseResult[]>;
     try {
       const results = await Promise.race([running, deadline]);

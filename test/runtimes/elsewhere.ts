@@ -30,7 +30,7 @@ const keyOf = (result: { suite: string; name: string }): string => `${result.sui
 /** Registers the node:test cases for `label`'s results (the cases `runtime` has); `run` runs the suite there (once). */
 export function checkElsewhere(label: string, runtime: Runtime, run: () => Promise<Outcome>): void {
   const { harness, cases } = collect();
-  describeEverywhere(harness, { runtime, relayWorkerUrl: 'relay-worker.js', webSocketRelayUrl: 'ws://relay' });
+  describeEverywhere(harness, { runtime, relayWorkerUrl: 'relay-worker.js', webSocketRelayUrl: 'ws://relay', serve: async () => assert.fail('only names are read here') });
   let outcome: Promise<Outcome> | undefined;
   const results = (): Promise<Outcome> => (outcome ??= run());
 

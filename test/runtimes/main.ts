@@ -4,6 +4,7 @@
  * JSON line per result on stdout for the Node test run to check (test/runtimes/elsewhere.ts). The
  * argument is the WebSocket relay server the Node test started.
  */
+import { serveHere } from './serve.js';
 import { runEverywhere } from './suites.js';
 
 const runtime = globalThis as { Deno?: { version: { deno: string }; args: string[] }; Bun?: { version: string }; process?: { argv: string[] } };
@@ -11,5 +12,5 @@ const name = runtime.Deno !== undefined ? `Deno ${runtime.Deno.version.deno}` : 
 const [webSocketRelayUrl] = runtime.Deno?.args ?? runtime.process?.argv.slice(2) ?? [];
 
 console.log(JSON.stringify({ runtime: name }));
-await runEverywhere({ runtime: runtime.Deno !== undefined ? 'deno' : 'bun', relayWorkerUrl: new URL('./relay-worker.js', import.meta.url).href, webSocketRelayUrl }, (result) => console.log(JSON.stringify(result)));
+await runEverywhere({ runtime: runtime.Deno !== undefined ? 'deno' : 'bun', relayWorkerUrl: new URL('./relay-worker.js', import.meta.url).href, webSocketRelayUrl, serve: serveHere }, (result) => console.log(JSON.stringify(result)));
 console.log(JSON.stringify({ done: true }));

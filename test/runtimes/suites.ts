@@ -5,6 +5,7 @@
  */
 import { describeConnection, type TransportLimits } from '../connection/behaviour.js';
 import { collect, runCases, type CaseResult, type Harness } from './harness.js';
+import { describeHttp, type Serve } from './http-suite.js';
 import { NO_HALF_CLOSE, overMemory, overMessagePort, overWebSocketRelay, overWebStreams, overWorkerRelay } from './pairs.js';
 
 export type Runtime = 'node' | 'deno' | 'bun' | 'chromium';
@@ -25,9 +26,11 @@ export interface Extras {
   readonly relayWorkerUrl?: string;
   /** A websocket-relay.ts server, ws://HOST:PORT. */
   readonly webSocketRelayUrl?: string;
+  /** How to serve a fetch handler here (serve.ts), for the HTTP cases. */
+  readonly serve?: Serve;
 }
 
-export function describeEverywhere(harness: Harness, { runtime, relayWorkerUrl, webSocketRelayUrl }: Extras): void {
+export function describeEverywhere(harness: Harness, { runtime, relayWorkerUrl, webSocketRelayUrl, serve }: Extras): void {
   describeConnection('in-memory pair', overMemory('bytes'), harness);
   describeConnection('in-memory message channel', overMemory('messages'), harness);
   describeConnection('connectWebStreams (TransformStream pairs)', overWebStreams(), harness);
@@ -40,6 +43,7 @@ export function describeEverywhere(harness: Harness, { runtime, relayWorkerUrl, 
   if (webSocketRelayUrl !== undefined) {
     describeConnection('connectWebSocket (WHATWG WebSockets through a Node ws server)', overWebSocketRelay(webSocketRelayUrl), harness, NO_HALF_CLOSE);
   }
+  if (serve !== undefined) describeHttp(serve, harness);
 }
 
 /** Registers and runs the suites here, one case at a time (each within `caseTimeoutMs`), reporting each result as it comes. */
