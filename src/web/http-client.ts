@@ -177,6 +177,9 @@ export class JsonRpcHttpClient<R extends MethodTable<R> = UntypedMethods> {
       timer?.clear();
       signal?.removeEventListener('abort', onAbort);
     }
+    // Given up (timed out, aborted) while a fetch that does not honour its signal went on: what it
+    // brought back afterwards is not the call's answer.
+    if (failure !== undefined) throw failure;
     if (body === null) throw invalid(method, null, `the answer is longer than maxResponseBytes (${this.maxResponseBytes})`);
     const answer = decoder.decode(body);
     if (status === 204 || (status === 200 && answer.trim() === '')) return null;

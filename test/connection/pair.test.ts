@@ -10,7 +10,7 @@ import { createConnectionPair, createTransportPair } from '../../src/connection/
 import { describeEverywhere } from '../runtimes/suites.js';
 import { delay, methods } from './behaviour.js';
 
-describeEverywhere({ describe, it });
+describeEverywhere({ describe, it }, { runtime: 'node' });
 
 describe('createConnectionPair', () => {
   it('wires two connections with real framing (content-length on both ends)', async () => {

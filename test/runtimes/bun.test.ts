@@ -1,4 +1,4 @@
 /** The behaviour suite under Bun (the `bun` dev dependency), against the built portable entry. */
 import { checkElsewhere, devBinary, runMain } from './elsewhere.js';
 
-checkElsewhere('Bun', async () => runMain(devBinary('bun'), ['run']));
+checkElsewhere('Bun', 'bun', async () => runMain(devBinary('bun'), () => ['run']));

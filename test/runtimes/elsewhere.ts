@@ -12,7 +12,8 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { collect, type CaseResult } from './harness.js';
-import { describeEverywhere } from './suites.js';
+import { describeEverywhere, type Runtime } from './suites.js';
+import { startWebSocketRelay, type WebSocketRelay } from './websocket-relay.js';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -26,10 +27,10 @@ export interface Outcome {
 
 const keyOf = (result: { suite: string; name: string }): string => `${result.suite}\u0000${result.name}`;
 
-/** Registers the node:test cases for `label`'s results; `run` runs the suite there (once). */
-export function checkElsewhere(label: string, run: () => Promise<Outcome>): void {
+/** Registers the node:test cases for `label`'s results (the cases `runtime` has); `run` runs the suite there (once). */
+export function checkElsewhere(label: string, runtime: Runtime, run: () => Promise<Outcome>): void {
   const { harness, cases } = collect();
-  describeEverywhere(harness, 'relay-worker.js');
+  describeEverywhere(harness, { runtime, relayWorkerUrl: 'relay-worker.js', webSocketRelayUrl: 'ws://relay', serve: async () => assert.fail('only names are read here') });
   let outcome: Promise<Outcome> | undefined;
   const results = (): Promise<Outcome> => (outcome ??= run());
 
@@ -37,8 +38,8 @@ export function checkElsewhere(label: string, run: () => Promise<Outcome>): void
     const suites = [...new Set(cases.map((c) => c.suite))];
     for (const suite of suites) {
       describe(suite, () => {
-        for (const { name } of cases.filter((c) => c.suite === suite)) {
-          it(name, async () => {
+        for (const { name, skip } of cases.filter((c) => c.suite === suite)) {
+          it(name, { skip }, async () => {
             const { results: reported, problems } = await results();
             const result = reported.find((r) => keyOf(r) === keyOf({ suite, name }));
             assert.ok(result !== undefined, `${label} reported no result for this case${problems.length > 0 ? `:\n${problems.join('\n')}` : ''}`);
@@ -53,6 +54,8 @@ export function checkElsewhere(label: string, run: () => Promise<Outcome>): void
       assert.deepEqual(problems, []);
       assert.ok(finished, `${label} did not finish the suite`);
       assert.deepEqual(reported.map(keyOf).sort(), cases.map(keyOf).sort());
+      const skippedThere = reported.filter((r) => r.skipped !== undefined).map(keyOf);
+      assert.deepEqual(skippedThere.sort(), cases.filter((c) => c.skip !== undefined).map(keyOf).sort(), 'it skipped what is skipped here, and only that');
     });
   });
 }
@@ -64,28 +67,50 @@ export function devBinary(name: string): string {
   return path;
 }
 
+const DONE = JSON.stringify({ done: true });
+const EXIT_MS = 10_000;
+
 /**
- * Runs test/runtimes/main.js under another runtime's binary: it prints one JSON line per result, and
+ * Runs test/runtimes/main.js under another runtime's binary, with a WebSocket relay server for it
+ * to reach (its URL the last argument; `args` may give the binary permissions for it): it prints one JSON line per result, and
  * `{"done":true}` at the end; then it must exit 0 by itself (nothing left keeping it alive) with
- * nothing on stderr, within `deadlineMs`.
+ * nothing on stderr. It is killed if it runs for `deadlineMs`, or goes on for EXIT_MS after it is done.
  */
-export function runMain(binary: string, args: readonly string[], deadlineMs = 240_000): Promise<Outcome> {
+export async function runMain(binary: string, args: (relay: WebSocketRelay) => readonly string[], deadlineMs = 240_000): Promise<Outcome> {
+  const relay = await startWebSocketRelay();
+  try {
+    return await runMainWith(binary, [...args(relay), join(root, 'dist', 'test', 'runtimes', 'main.js'), relay.url], deadlineMs);
+  } finally {
+    await relay.close();
+  }
+}
+
+function runMainWith(binary: string, args: readonly string[], deadlineMs: number): Promise<Outcome> {
   return new Promise((resolveOutcome) => {
-    const child = spawn(binary, [...args, join(root, 'dist', 'test', 'runtimes', 'main.js')], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(binary, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     const results: CaseResult[] = [];
     const problems: string[] = [];
     let finished = false;
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-    const deadline = setTimeout(() => {
-      problems.push(`still running after ${deadlineMs} ms: killed`);
+    const kill = (why: string): void => {
+      problems.push(why);
       child.kill('SIGKILL');
-    }, deadlineMs);
+    };
+    let exitDeadline: ReturnType<typeof setTimeout> | undefined;
+    child.stdout.setEncoding('utf8').on('data', (text: string) => {
+      stdout += text;
+      // Done, it must exit by itself: what still keeps it alive (an open port, a timer) is a leak.
+      if (exitDeadline === undefined && stdout.includes(DONE)) {
+        exitDeadline = setTimeout(() => kill(`did not exit within ${EXIT_MS} ms of finishing: something keeps it alive`), EXIT_MS);
+      }
+    });
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    const deadline = setTimeout(() => kill(`still running after ${deadlineMs} ms: killed`), deadlineMs);
     child.once('error', (error) => problems.push(`could not start ${binary}: ${error.message}`));
     child.once('close', (code, signal) => {
       clearTimeout(deadline);
+      clearTimeout(exitDeadline);
       for (const line of stdout.split('\n').filter((l) => l.trim() !== '')) {
         let message: { done?: true; runtime?: string } & Partial<CaseResult>;
         try {

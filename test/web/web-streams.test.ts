@@ -9,38 +9,13 @@ import { describe, it } from 'node:test';
 import type { ConnectionOptions } from '../../src/connection/connection.js';
 import { Dispatcher } from '../../src/dispatch/index.js';
 import { connectWebStreams, WebStreamsTransport } from '../../src/web/web-streams.js';
-import { delay, describeConnection, methods } from '../connection/behaviour.js';
+import { delay, methods } from '../connection/behaviour.js';
 import { waitFor } from '../node-streams/helpers.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/**
- * One direction: what the writer side writes reaches `readable`. The writable given to the
- * connection forwards to a writer the test keeps, so that the test can end the output (a
- * half-close) while the connection holds its own lock.
- */
-function direction(): { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array>; end: () => void } {
-  const pipe = new TransformStream<Uint8Array, Uint8Array>();
-  const inner = pipe.writable.getWriter();
-  const writable = new WritableStream<Uint8Array>({
-    write: (chunk) => inner.write(chunk),
-    close: () => inner.close(),
-    abort: (reason) => inner.abort(reason),
-  });
-  return { readable: pipe.readable, writable, end: () => void inner.close().catch(() => {}) };
-}
-
-describeConnection('Web Streams (TransformStream pairs)', async (optionsA?: ConnectionOptions, optionsB?: ConnectionOptions) => {
-  const ab = direction();
-  const ba = direction();
-  return {
-    a: connectWebStreams({ readable: ba.readable, writable: ab.writable }, optionsA),
-    b: connectWebStreams({ readable: ab.readable, writable: ba.writable }, optionsB),
-    endOutputOfA: ab.end,
-    cleanup: () => {},
-  };
-}, { describe, it });
+// The behaviour suite over TransformStream pairs runs on every runtime: test/runtimes/suites.ts.
 
 /** A readable that makes one chunk per pull (counting pulls), nothing queued ahead (highWaterMark 0). */
 function countingSource(chunk: (n: number) => string, total: number): { readable: ReadableStream<Uint8Array>; pulls: () => number } {
