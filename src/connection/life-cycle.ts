@@ -94,6 +94,8 @@ export class LifeCycle {
 
   /** The engine's `'closing'`: let go, once every reason being explained is known. */
   closing(event: ClosingEvent<EngineToken>): void {
+    // The engine closed itself (an input overflow): it says why.
+    if (event.detail !== undefined) this.closeReason ??= new ConnectionClosedError(event.detail);
     if (this.explaining > 0) this.afterExplained.push(() => this.release(event));
     else this.release(event);
   }

@@ -66,9 +66,13 @@ export class ProtocolEngine<T = unknown> {
   // Input not parsed yet (byte streams), and messages parsed but not routed yet with their sizes.
   private inbox: Uint8Array[] = [];
   private inboxOffset = 0;
+  /** Bytes in `inbox` past `inboxOffset`. */
+  private inboxBytes = 0;
   private parsed: JsonRpcMessage[] = [];
   private sizes: number[] = [];
   private parsedIndex = 0;
+  /** The sizes of the messages in `parsed` past `parsedIndex`. */
+  private heldBytes = 0;
   /** Bytes of input the framer consumed since the last frames completed (their size on the wire). */
   private wireBytes = 0;
   private inputDone = false;
@@ -115,30 +119,54 @@ export class ProtocolEngine<T = unknown> {
 
   /** Messages parsed and not routed yet (read ahead of a slot freeing up), and their sizes. */
   get heldMessages(): { readonly count: number; readonly bytes: number } {
-    let bytes = 0;
-    for (let i = this.parsedIndex; i < this.sizes.length; i++) bytes += this.sizes[i]!;
-    return { count: this.parsed.length - this.parsedIndex, bytes };
+    return { count: this.parsed.length - this.parsedIndex, bytes: this.heldBytes };
   }
 
   /** Input held but not parsed yet, in bytes (what the transport delivered ahead of the decisions). */
   get bufferedBytes(): number {
-    let held = this.wire.bufferedBytes - this.inboxOffset;
-    for (const chunk of this.inbox) held += chunk.byteLength;
-    return held;
+    return this.wire.bufferedBytes + this.inboxBytes;
+  }
+
+  /**
+   * The most input a byte stream may hold unparsed (`inbox`) before it is refused: a transport
+   * that pauses delivers one chunk after `mayRead` went false, and a chunk rarely holds more than
+   * the queue's bytes and one whole message.
+   */
+  get maxUnparsedBytes(): number {
+    return this.ctx.limits.maxQueuedBytes + this.wire.maxMessageBytes;
   }
 
   // ---- input ------------------------------------------------------------------------------------
 
-  /** The next chunk of input (a whole message on a `'message'` channel). Kept until `next()` reads it. */
+  /**
+   * The next chunk of input (a whole message on a `'message'` channel). Kept until `next()` reads
+   * it, within bounds, for a transport that does not pause when `mayRead` is false:
+   *
+   * - A message that would take what is held on a channel (parsed, not routed) with the queue past
+   *   `maxQueuedMessages` / `maxQueuedBytes` is routed at once instead, its calls refused
+   *   (-32001, notifications dropped: `'refused'` events), unless the answers made while the
+   *   output is blocked have reached `maxWriteQueueBytes`: then the engine closes
+   *   (`'input-overflow'`), as it would grow without bound otherwise.
+   * - A chunk that would take a byte stream's unparsed input past `maxUnparsedBytes` closes the
+   *   engine (`'input-overflow'`): a byte stream cannot refuse part of a frame.
+   */
   receive(chunk: Uint8Array | string): void {
     if (this.inputDone || this.ctx.record.phase !== 'open') return;
     if (this.framing === 'message') {
       if (this.parsedIndex >= this.parsed.length) this.resetParsed();
-      this.parseFrame(this.wire.message(chunk));
+      const frame = this.wire.message(chunk);
+      if (this.mayHold(frame.kind === 'frame' ? frame.text.length : 0)) this.parseFrame(frame);
+      else this.routeOverflow(frame);
       return;
     }
     const bytes = typeof chunk === 'string' ? textEncoder.encode(chunk) : chunk;
-    if (bytes.byteLength > 0) this.inbox.push(bytes);
+    if (bytes.byteLength === 0) return;
+    if (this.inboxBytes > 0 && this.inboxBytes + bytes.byteLength > this.maxUnparsedBytes) {
+      this.overflowed(`the transport delivered more than ${this.maxUnparsedBytes} bytes of input while reading was paused (it does not pause)`);
+      return;
+    }
+    this.inbox.push(bytes);
+    this.inboxBytes += bytes.byteLength;
   }
 
   /** The input has ended (the remote side will send nothing more); what is held is still read. */
@@ -163,6 +191,7 @@ export class ProtocolEngine<T = unknown> {
       if (at < this.parsed.length) {
         if (!mayParse(ctx.record, ctx.limits)) return undefined;
         this.parsedIndex = at + 1;
+        this.heldBytes -= this.sizes[at]!;
         const event = this.router.route(this.parsed[at]!, this.sizes[at]!);
         if (event !== undefined) return event;
       } else if (!this.readMore()) {
@@ -308,9 +337,7 @@ export class ProtocolEngine<T = unknown> {
    */
   close(cause: EndCause = 'closed-locally'): void {
     this.ctx.apply(Change.Close, 0, cause);
-    this.inbox = [];
-    this.inboxOffset = 0;
-    this.resetParsed();
+    this.dropInput();
   }
 
   /** The transport is released: the phase becomes `'closed'`. */
@@ -330,6 +357,7 @@ export class ProtocolEngine<T = unknown> {
     if (frame.kind === 'frame') {
       this.parsed.push(parseMessage(frame.text));
       this.sizes.push(frame.text.length);
+      this.heldBytes += frame.text.length;
       return frame.text.length;
     }
     this.parsed.push({ kind: 'invalid', id: null, error: frame.error });
@@ -341,6 +369,48 @@ export class ProtocolEngine<T = unknown> {
     this.parsed = [];
     this.sizes = [];
     this.parsedIndex = 0;
+    this.heldBytes = 0;
+  }
+
+  private dropInput(): void {
+    this.inbox = [];
+    this.inboxOffset = 0;
+    this.inboxBytes = 0;
+    this.resetParsed();
+  }
+
+  /**
+   * A channel's message of `size` may be held (parsed, routed later): it will be routed at once,
+   * or what is held with the queue and the answers waiting behind blocked output stays within the
+   * queue's bounds (as for the queue, one message larger than the byte bound is held alone).
+   */
+  private mayHold(size: number): boolean {
+    const { record, limits } = this.ctx;
+    const held = this.parsed.length - this.parsedIndex;
+    if (held === 0 && mayParse(record, limits)) return true;
+    if (record.queued + record.blockedReplies + held >= limits.maxQueuedMessages) return false;
+    return record.queued + held === 0 || record.queuedBytes + record.blockedReplyBytes + this.heldBytes + size <= limits.maxQueuedBytes;
+  }
+
+  /** A channel's message past the bounds: routed now with its calls refused, or, with the answers' bound reached too, the end. */
+  private routeOverflow(frame: FrameEvent): void {
+    const { record, limits } = this.ctx;
+    if (record.writeBlocked && record.blockedReplyBytes >= limits.maxWriteQueueBytes) {
+      this.overflowed(
+        `the remote side kept sending past the queue's bounds without reading ${limits.maxWriteQueueBytes} bytes of answers to it (the channel does not pause)`,
+      );
+      return;
+    }
+    const message: JsonRpcMessage = frame.kind === 'frame' ? parseMessage(frame.text) : { kind: 'invalid', id: null, error: frame.error };
+    const before = this.ctx.readyCount;
+    const event = this.router.route(message, frame.kind === 'frame' ? frame.text.length : 0, true);
+    if (event !== undefined) this.ctx.pushAhead(event, this.ctx.readyCount - before);
+  }
+
+  /** More input than may be held: the engine closes, saying why. */
+  private overflowed(why: string): void {
+    this.ctx.apply(Change.Close, 0, 'input-overflow', `Input overflow: ${why}`);
+    this.dropInput();
   }
 
   /** Feeds the framer one more slice, or routes the end of input. False when there is nothing to read. */
@@ -357,6 +427,7 @@ export class ProtocolEngine<T = unknown> {
       } else {
         this.inboxOffset = end;
       }
+      this.inboxBytes -= end - start;
       // A slice's frames are all parsed at once, then routed one by one: JSON.parse run over many
       // messages in a row, apart from the encoding of answers, costs less per message.
       const held = this.wire.bufferedBytes;
@@ -372,7 +443,9 @@ export class ProtocolEngine<T = unknown> {
       if (textLength > 0) {
         const perUnit = this.wireBytes / textLength;
         const sizes = this.sizes;
-        for (let i = 0; i < sizes.length; i++) sizes[i] = Math.ceil(sizes[i]! * perUnit);
+        let heldBytes = 0;
+        for (let i = 0; i < sizes.length; i++) heldBytes += sizes[i] = Math.ceil(sizes[i]! * perUnit);
+        this.heldBytes = heldBytes;
       }
       this.wireBytes = 0;
       return true;

@@ -30,7 +30,12 @@ export type EndCause =
   /** Nothing more can be written (the transport failed or was closed under us). */
   | 'write-failed'
   /** The transport failed while reading. */
-  | 'read-failed';
+  | 'read-failed'
+  /**
+   * The transport delivered more input than the engine may hold while it may not read (a byte
+   * stream that ignores `pause()`, or a channel flooding while the output is blocked).
+   */
+  | 'input-overflow';
 
 export interface ConnectionState {
   phase: Phase;

@@ -17,7 +17,7 @@ const EMPTY: FrameEvent[] = [];
 export class Wire {
   readonly framing: EngineFraming;
   private readonly framer: Framer | undefined;
-  private readonly maxMessageBytes: number;
+  readonly maxMessageBytes: number;
   /** The UTF-8 size of a text (the host's native one when it gave one). */
   readonly byteLength: (text: string) => number;
 
