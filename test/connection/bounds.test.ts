@@ -87,3 +87,20 @@ describe('a connection over transports that do not pause', () => {
     await assert.rejects(connection.request('later'), (error: Error) => error.message === reason.message);
   });
 });
+
+describe('a transport that fails, then ends', () => {
+  it("the failure's reason wins over the end's, while the failure is still being explained", async () => {
+    const stream = new UnpausableStream();
+    stream.describeEnd = async () => {
+      await delay(5);
+      return 'exit code 3';
+    };
+    const connection = createConnection(stream);
+    const pending = connection.request('x');
+    stream.events.error(Object.assign(new Error('boom'), { code: 'EBOOM' }));
+    stream.events.end();
+    const expected = /^The connection was lost \(EBOOM\): exit code 3$/;
+    await assert.rejects(pending, (error: Error) => error instanceof ConnectionClosedError && expected.test(error.message));
+    assert.match((await connection.closed).message, expected);
+  });
+});
