@@ -69,8 +69,6 @@ export class ProtocolEngine<T = unknown> {
   private parsed: JsonRpcMessage[] = [];
   private sizes: number[] = [];
   private parsedIndex = 0;
-  /** Bytes of input the framer consumed since the last frames completed (their size on the wire). */
-  private wireBytes = 0;
   private inputDone = false;
   private endRouted = false;
   /** What the framer said of the end of input, once asked: errors (a message cut off), if any. */
@@ -359,22 +357,17 @@ export class ProtocolEngine<T = unknown> {
       }
       // A slice's frames are all parsed at once, then routed one by one: JSON.parse run over many
       // messages in a row, apart from the encoding of answers, costs less per message.
-      const held = this.wire.bufferedBytes;
       const frames = this.wire.push(slice);
-      // The bytes the framer took in for good (not held for an unfinished frame), carried until
-      // frames complete: a header parsed in one slice belongs to the frame another completes.
-      this.wireBytes += held + slice.byteLength - this.wire.bufferedBytes;
       if (frames.length === 0) return true;
       this.resetParsed();
       let textLength = 0;
       for (let i = 0; i < frames.length; i++) textLength += this.parseFrame(frames[i]!);
-      // A message's size is its share of those bytes, shared out by the length of the texts.
+      // A message's size is its share of the bytes its frames took, by the length of the texts.
+      const wireBytes = this.wire.takeConsumed();
       if (textLength > 0) {
-        const perUnit = this.wireBytes / textLength;
         const sizes = this.sizes;
-        for (let i = 0; i < sizes.length; i++) sizes[i] = Math.ceil(sizes[i]! * perUnit);
+        for (let i = 0; i < sizes.length; i++) sizes[i] = Math.ceil((sizes[i]! * wireBytes) / textLength);
       }
-      this.wireBytes = 0;
       return true;
     }
     if (!this.inputDone || this.endRouted || this.ctx.record.phase !== 'open') return false;
