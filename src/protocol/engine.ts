@@ -37,8 +37,9 @@ import { resolveConventions, type Conventions, type ProgressToken } from './conv
 import type { IncomingNotification, IncomingRequest, ProtocolEvent } from './events.js';
 import type { Work } from './incoming.js';
 import { checkedOptions, type ProtocolEngineOptions } from './options.js';
-import { Router } from './router.js';
-import { Change, idle, mayParse, mayStartHandler, type ConnectionState, type EndCause } from './state.js';
+import { Inbox } from './inbox.js';
+import { invalidFrame, Router } from './router.js';
+import { Change, idle, mayHold, mayParse, mayStartHandler, refusalsFull, type ConnectionState, type EndCause } from './state.js';
 import { Wire, type EngineFraming } from './wire.js';
 
 export type { ProtocolEngineOptions };
@@ -64,17 +65,12 @@ export class ProtocolEngine<T = unknown> {
   private nextId = 1;
 
   // Input not parsed yet (byte streams), and messages parsed but not routed yet with their sizes.
-  private inbox: Uint8Array[] = [];
-  private inboxOffset = 0;
-  /** Bytes in `inbox` past `inboxOffset`. */
-  private inboxBytes = 0;
+  private readonly inbox: Inbox;
   private parsed: JsonRpcMessage[] = [];
   private sizes: number[] = [];
   private parsedIndex = 0;
   /** The sizes of the messages in `parsed` past `parsedIndex`. */
   private heldBytes = 0;
-  /** Bytes of input the framer consumed since the last frames completed (their size on the wire). */
-  private wireBytes = 0;
   private inputDone = false;
   private endRouted = false;
   /** What the framer said of the end of input, once asked: errors (a message cut off), if any. */
@@ -91,6 +87,7 @@ export class ProtocolEngine<T = unknown> {
     this.conventions = resolveConventions(options.conventions, checked.framing);
     this.ctx = new EngineContext<T>(this.wire, this.conventions, checked);
     this.router = new Router(this.ctx);
+    this.inbox = new Inbox(checked.limits.maxQueuedBytes + this.wire.maxMessageBytes);
     this.resetParsed();
   }
 
@@ -103,7 +100,7 @@ export class ProtocolEngine<T = unknown> {
 
   /** The transport may deliver more input now (else it should pause reading). */
   get mayRead(): boolean {
-    if (this.inputDone || this.inbox.length > 0 || this.parsedIndex < this.parsed.length) return false;
+    if (this.inputDone || this.inbox.bytes > 0 || this.parsedIndex < this.parsed.length) return false;
     return mayParse(this.ctx.record, this.ctx.limits);
   }
 
@@ -124,49 +121,41 @@ export class ProtocolEngine<T = unknown> {
 
   /** Input held but not parsed yet, in bytes (what the transport delivered ahead of the decisions). */
   get bufferedBytes(): number {
-    return this.wire.bufferedBytes + this.inboxBytes;
+    return this.wire.bufferedBytes + this.inbox.bytes;
   }
 
-  /**
-   * The most input a byte stream may hold unparsed (`inbox`) before it is refused: a transport
-   * that pauses delivers one chunk after `mayRead` went false, and a chunk rarely holds more than
-   * the queue's bytes and one whole message.
-   */
+  /** The most input a byte stream may hold unparsed (`maxQueuedBytes + maxMessageBytes`; see inbox.ts). */
   get maxUnparsedBytes(): number {
-    return this.ctx.limits.maxQueuedBytes + this.wire.maxMessageBytes;
+    return this.inbox.maxBytes;
   }
 
   // ---- input ------------------------------------------------------------------------------------
 
   /**
-   * The next chunk of input (a whole message on a `'message'` channel). Kept until `next()` reads
-   * it, within bounds, for a transport that does not pause when `mayRead` is false:
-   *
-   * - A message that would take what is held on a channel (parsed, not routed) with the queue past
-   *   `maxQueuedMessages` / `maxQueuedBytes` is routed at once instead, its calls refused
-   *   (-32001, notifications dropped: `'refused'` events), unless the answers made while the
-   *   output is blocked have reached `maxWriteQueueBytes`: then the engine closes
-   *   (`'input-overflow'`), as it would grow without bound otherwise.
-   * - A chunk that would take a byte stream's unparsed input past `maxUnparsedBytes` closes the
-   *   engine (`'input-overflow'`): a byte stream cannot refuse part of a frame.
+   * The next chunk of input (a whole message on a `'message'` channel), kept until `next()` reads
+   * it. For a transport that does not pause when `mayRead` is false, within bounds: a channel's
+   * message past what may be held (state.ts `mayHold`) is routed at once with its calls refused
+   * (-32001, notifications dropped), and a byte stream past `maxUnparsedBytes` closes the engine
+   * (`'input-overflow'`: it cannot refuse part of a frame), as does a channel once those refusals
+   * pile up unread (`refusalsFull`).
    */
   receive(chunk: Uint8Array | string): void {
     if (this.inputDone || this.ctx.record.phase !== 'open') return;
     if (this.framing === 'message') {
       if (this.parsedIndex >= this.parsed.length) this.resetParsed();
       const frame = this.wire.message(chunk);
-      if (this.mayHold(frame.kind === 'frame' ? frame.text.length : 0)) this.parseFrame(frame);
-      else this.routeOverflow(frame);
+      const { record, limits } = this.ctx;
+      const held = this.parsed.length - this.parsedIndex;
+      const size = frame.kind === 'frame' ? frame.text.length : 0;
+      if ((held === 0 && mayParse(record, limits)) || mayHold(record, limits, held, this.heldBytes, size)) this.parseFrame(frame);
+      else if (!refusalsFull(record, limits)) this.router.routeOverflow(frame.kind === 'frame' ? parseMessage(frame.text) : invalidFrame(frame), size);
+      else this.overflowed(`the remote side kept sending past the queue's bounds, reading none of ${limits.maxWriteQueueBytes} bytes of answers (the channel does not pause)`);
       return;
     }
     const bytes = typeof chunk === 'string' ? textEncoder.encode(chunk) : chunk;
-    if (bytes.byteLength === 0) return;
-    if (this.inboxBytes > 0 && this.inboxBytes + bytes.byteLength > this.maxUnparsedBytes) {
+    if (bytes.byteLength > 0 && !this.inbox.push(bytes)) {
       this.overflowed(`the transport delivered more than ${this.maxUnparsedBytes} bytes of input while reading was paused (it does not pause)`);
-      return;
     }
-    this.inbox.push(bytes);
-    this.inboxBytes += bytes.byteLength;
   }
 
   /** The input has ended (the remote side will send nothing more); what is held is still read. */
@@ -337,7 +326,8 @@ export class ProtocolEngine<T = unknown> {
    */
   close(cause: EndCause = 'closed-locally'): void {
     this.ctx.apply(Change.Close, 0, cause);
-    this.dropInput();
+    this.inbox.clear();
+    this.resetParsed();
   }
 
   /** The transport is released: the phase becomes `'closed'`. */
@@ -360,7 +350,7 @@ export class ProtocolEngine<T = unknown> {
       this.heldBytes += frame.text.length;
       return frame.text.length;
     }
-    this.parsed.push({ kind: 'invalid', id: null, error: frame.error });
+    this.parsed.push(invalidFrame(frame));
     this.sizes.push(0);
     return 0;
   }
@@ -372,82 +362,33 @@ export class ProtocolEngine<T = unknown> {
     this.heldBytes = 0;
   }
 
-  private dropInput(): void {
-    this.inbox = [];
-    this.inboxOffset = 0;
-    this.inboxBytes = 0;
-    this.resetParsed();
-  }
-
-  /**
-   * A channel's message of `size` may be held (parsed, routed later): it will be routed at once,
-   * or what is held with the queue and the answers waiting behind blocked output stays within the
-   * queue's bounds (as for the queue, one message larger than the byte bound is held alone).
-   */
-  private mayHold(size: number): boolean {
-    const { record, limits } = this.ctx;
-    const held = this.parsed.length - this.parsedIndex;
-    if (held === 0 && mayParse(record, limits)) return true;
-    if (record.queued + record.blockedReplies + held >= limits.maxQueuedMessages) return false;
-    return record.queued + held === 0 || record.queuedBytes + record.blockedReplyBytes + this.heldBytes + size <= limits.maxQueuedBytes;
-  }
-
-  /** A channel's message past the bounds: routed now with its calls refused, or, with the answers' bound reached too, the end. */
-  private routeOverflow(frame: FrameEvent): void {
-    const { record, limits } = this.ctx;
-    if (record.writeBlocked && record.blockedReplyBytes >= limits.maxWriteQueueBytes) {
-      this.overflowed(
-        `the remote side kept sending past the queue's bounds without reading ${limits.maxWriteQueueBytes} bytes of answers to it (the channel does not pause)`,
-      );
-      return;
-    }
-    const message: JsonRpcMessage = frame.kind === 'frame' ? parseMessage(frame.text) : { kind: 'invalid', id: null, error: frame.error };
-    const before = this.ctx.readyCount;
-    const event = this.router.route(message, frame.kind === 'frame' ? frame.text.length : 0, true);
-    if (event !== undefined) this.ctx.pushAhead(event, this.ctx.readyCount - before);
-  }
-
   /** More input than may be held: the engine closes, saying why. */
   private overflowed(why: string): void {
     this.ctx.apply(Change.Close, 0, 'input-overflow', `Input overflow: ${why}`);
-    this.dropInput();
+    this.inbox.clear();
+    this.resetParsed();
   }
 
   /** Feeds the framer one more slice, or routes the end of input. False when there is nothing to read. */
   private readMore(): boolean {
-    if (this.inbox.length > 0) {
+    if (this.inbox.bytes > 0) {
       if (!mayParse(this.ctx.record, this.ctx.limits)) return false;
-      const chunk = this.inbox[0]!;
-      const start = this.inboxOffset;
-      const end = Math.min(chunk.byteLength, start + SLICE_BYTES);
-      const slice = start === 0 && end === chunk.byteLength ? chunk : chunk.subarray(start, end);
-      if (end === chunk.byteLength) {
-        this.inbox.shift();
-        this.inboxOffset = 0;
-      } else {
-        this.inboxOffset = end;
-      }
-      this.inboxBytes -= end - start;
+      const slice = this.inbox.take(SLICE_BYTES);
       // A slice's frames are all parsed at once, then routed one by one: JSON.parse run over many
       // messages in a row, apart from the encoding of answers, costs less per message.
-      const held = this.wire.bufferedBytes;
       const frames = this.wire.push(slice);
-      // The bytes the framer took in for good (not held for an unfinished frame), carried until
-      // frames complete: a header parsed in one slice belongs to the frame another completes.
-      this.wireBytes += held + slice.byteLength - this.wire.bufferedBytes;
       if (frames.length === 0) return true;
       this.resetParsed();
       let textLength = 0;
       for (let i = 0; i < frames.length; i++) textLength += this.parseFrame(frames[i]!);
-      // A message's size is its share of those bytes, shared out by the length of the texts.
+      // A message's size is its share of the bytes its frames took, by the length of the texts.
+      const wireBytes = this.wire.takeConsumed();
       if (textLength > 0) {
-        const perUnit = this.wireBytes / textLength;
         const sizes = this.sizes;
         let heldBytes = 0;
-        for (let i = 0; i < sizes.length; i++) heldBytes += sizes[i] = Math.ceil(sizes[i]! * perUnit);
+        for (let i = 0; i < sizes.length; i++) heldBytes += sizes[i] = Math.ceil((sizes[i]! * wireBytes) / textLength);
         this.heldBytes = heldBytes;
       }
-      this.wireBytes = 0;
       return true;
     }
     if (!this.inputDone || this.endRouted || this.ctx.record.phase !== 'open') return false;

@@ -59,6 +59,13 @@ export class Router<T> {
     }
   }
 
+  /** A channel's message past what may be held: routed now, its calls refused; its event goes in the queue. */
+  routeOverflow(message: JsonRpcMessage, bytes: number): void {
+    const before = this.ctx.readyCount;
+    const event = this.route(message, bytes, true);
+    if (event !== undefined) this.ctx.pushAhead(event, this.ctx.readyCount - before);
+  }
+
   /** The end of input, after every frame: an error if it was cut mid-message (never answered). */
   routeEnd(cut: readonly FrameEvent[]): void {
     for (const frame of cut) this.ctx.push({ kind: 'invalid', message: invalidFrame(frame) });
@@ -278,6 +285,6 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
-function invalidFrame(frame: FrameEvent): JsonRpcInvalidMessage {
+export function invalidFrame(frame: FrameEvent): JsonRpcInvalidMessage {
   return { kind: 'invalid', id: null, error: (frame as Extract<FrameEvent, { kind: 'error' }>).error };
 }
