@@ -1,11 +1,13 @@
 /**
  * `npm run bench`: every benchmark in bench/, side by side, in one run.
  *
- *   node --expose-gc dist/bench/run.js [--quick] [--only framing|tcp|flood[,...]] [--json FILE] [--rounds N]
+ *   node --expose-gc dist/bench/run.js [--quick] [--only framing|tcp|flood|tap|channels[,...]] [--json FILE] [--rounds N]
  *
  * - framing: framing + parse throughput per framing and chunking (bench/framing.ts)
  * - tcp:     end-to-end TCP req/s (256 in flight) and one-at-a-time p50/p99 (bench/tcp.ts)
  * - flood:   peak RSS of a receiver under a flood of notifications (bench/flood.ts)
+ * - tap:     what `jsonrpc-wire tap` adds to a child's stdio: req/s and p50/p99 (bench/tap.ts)
+ * - channels: pipelined req/s over a MessageChannel and a loopback WebSocket (bench/channels.ts)
  *
  * Progress lines go to stderr, tables to stdout. Ends with the project's targets, checked against
  * this run's figures.
@@ -16,8 +18,10 @@ import {
 } from './harness.js';
 import { runTcpBench, TCP_REFS } from './tcp.js';
 import { runFloodBench, FLOOD_REFS, RSS_BUDGET_MIB, VARIANTS, floodCaseName } from './flood.js';
+import { runTapBench, TAP_REFS } from './tap.js';
+import { CHANNEL_CASES, CHANNEL_REFS, runChannelBench } from './channels.js';
 
-const PARTS = ['framing', 'tcp', 'flood'] as const;
+const PARTS = ['framing', 'tcp', 'flood', 'tap', 'channels'] as const;
 type Part = (typeof PARTS)[number];
 
 interface Args {
@@ -29,7 +33,7 @@ interface Args {
 
 function usage(message?: string): never {
   if (message) process.stderr.write(`run.js: ${message}\n`);
-  process.stderr.write('usage: node --expose-gc dist/bench/run.js [--quick] [--only framing|tcp|flood[,...]] [--json FILE] [--rounds N]\n');
+  process.stderr.write('usage: node --expose-gc dist/bench/run.js [--quick] [--only framing|tcp|flood|tap|channels[,...]] [--json FILE] [--rounds N]\n');
   process.exit(2);
 }
 
@@ -43,7 +47,7 @@ function parseArgs(argv: string[]): Args {
     if (arg === '--quick') args.quick = true;
     else if (arg === '--only') {
       const parts = next().split(',');
-      for (const p of parts) if (!PARTS.includes(p as Part)) usage(`unknown part '${p}' (framing, tcp or flood)`);
+      for (const p of parts) if (!PARTS.includes(p as Part)) usage(`unknown part '${p}' (framing, tcp, flood, tap or channels)`);
       args.only = parts as Part[];
     } else if (arg === '--json') args.json = next();
     else if (arg === '--rounds') {
@@ -152,6 +156,58 @@ function targets(rows: Row[]): Check[] {
       });
     }
   }
+  checks.push(...tapTargets(rows));
+  checks.push(...channelTargets(rows));
+  return checks;
+}
+
+/** The bindings' targets: >= 3x each peer on the same channel, >= 0.8x the no-library ceiling. */
+function channelTargets(rows: Row[]): Check[] {
+  const checks: Check[] = [];
+  const find = (channel: keyof typeof CHANNEL_CASES, contender: string) =>
+    rows.find((r) => r.suite === 'channels' && r.case === CHANNEL_CASES[channel] && r.contender === contender && r.samples.length > 0);
+  const pairs = [
+    ['port', 'jsonrpc-wire connectMessagePort', 'vscode-jsonrpc browser', 'ceiling (raw postMessage)'],
+    ['port', "jsonrpc-wire connectMessagePort 'json'", 'vscode-jsonrpc browser', 'ceiling (raw postMessage, JSON text)'],
+    ['ws', 'jsonrpc-wire connectWebSocket', 'rpc-websockets', 'ceiling (raw ws echo)'],
+  ] as const;
+  for (const [channel, oursName, peerName, ceilingName] of pairs) {
+    const ours = find(channel, oursName);
+    for (const [other, factor, label] of [[find(channel, peerName), 3, peerName], [find(channel, ceilingName), 0.8, ceilingName]] as const) {
+      if (!other) continue;
+      const paired = ours ? pairedRatios(ours.samples, other.samples) : undefined;
+      checks.push({
+        target: `${oursName} >= ${factor}x ${label} (median of per-round ratios)`,
+        measured: paired ? `${fmtRatio(paired.median)} (rounds ${fmtRatio(paired.min)}..${fmtRatio(paired.max)})` : 'ours not measured',
+        pass: paired ? paired.median >= factor : undefined,
+      });
+    }
+  }
+  return checks;
+}
+
+/** tap's overhead over a direct child pipe: at most ~5% of pipelined req/s and ~100 us of p50. */
+function tapTargets(rows: Row[]): Check[] {
+  const find = (metric: string, contender: string) => rows.find((r) => r.suite === 'tap' && r.metric === metric && r.contender === contender && r.samples.length > 0);
+  const [direct, tapped] = [find('throughput', 'direct child pipe'), find('throughput', 'through tap (--log FILE)')];
+  const [directP50, tappedP50] = [find('p50 latency', 'direct child pipe'), find('p50 latency', 'through tap (--log FILE)')];
+  const checks: Check[] = [];
+  if (direct && tapped) {
+    const paired = pairedRatios(tapped.samples, direct.samples);
+    checks.push({
+      target: 'tap: pipelined req/s >= 0.95x a direct child pipe (median of per-round ratios)',
+      measured: `${fmtRatio(paired.median)} (rounds ${fmtRatio(paired.min)}..${fmtRatio(paired.max)}; ${fmt(tapped.median)} / ${fmt(direct.median)} req/s)`,
+      pass: paired.median >= 0.95,
+    });
+  }
+  if (directP50 && tappedP50) {
+    const added = tappedP50.median - directP50.median;
+    checks.push({
+      target: 'tap: adds <= 100 us to p50 latency',
+      measured: `+${fmt(added)} us (${fmt(tappedP50.median)} vs ${fmt(directP50.median)} us)`,
+      pass: added <= 100,
+    });
+  }
   return checks;
 }
 
@@ -179,6 +235,14 @@ async function main(): Promise<void> {
         const tcpRows = await runTcpBench({ quick: args.quick, rounds: args.rounds });
         printRows(tcpRows.filter((r) => r.samples.length > 0), { refs: TCP_REFS, matrix: !args.quick });
         rows.push(...tcpRows);
+      } else if (part === 'channels') {
+        const channelRows = await runChannelBench({ quick: args.quick, rounds: args.rounds });
+        printRows(channelRows.filter((r) => r.samples.length > 0), { refs: CHANNEL_REFS });
+        rows.push(...channelRows);
+      } else if (part === 'tap') {
+        const tapRows = await runTapBench({ quick: args.quick, rounds: args.rounds });
+        printRows(tapRows, { refs: TAP_REFS });
+        rows.push(...tapRows);
       } else {
         const floodRows = await runFloodBench({ quick: args.quick, rounds: args.rounds });
         printRows(floodRows.filter((r) => r.samples.length > 0), { refs: FLOOD_REFS });

@@ -112,7 +112,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
   }
   if (verb === 'help') return helpFor(rest);
   if (verb !== 'serve' && verb !== 'call') {
-    throw new UsageError(`unknown command '${verb}': the commands are 'serve' and 'call'`);
+    throw new UsageError(`unknown command '${verb}': the commands are 'serve', 'call', 'tap', 'stats' and 'describe'`);
   }
   return verb === 'serve' ? parseServe(strictParse(ours, SERVE_OPTIONS, verb), child) : parseCall(strictParse(ours, CALL_OPTIONS, verb), child);
 }

@@ -16,7 +16,7 @@ import { Dispatcher } from '../dispatch/dispatcher.js';
 import { JsonRpcException, JsonRpcMethodNotFoundError } from '../parser/errors.js';
 import { JsonRpcInvalidResponseError } from '../parser/invalid-response.js';
 import { encodeMessage, type JsonRpcParams } from '../parser/messages.js';
-import type { ConnectionContext } from '../node-streams/connection.js';
+import type { ConnectionContext } from '../connection/types.js';
 import { ConnectionClosedError, RequestTimeoutError } from '../connection/errors.js';
 import { EXIT, parseScriptLine, SIGNAL_EXIT, UsageError, type CallCommand, type CallStep } from './args.js';
 import { CliFailure, describeEndpoint, openEndpoint, type OpenConnection } from './endpoint.js';

@@ -17,13 +17,7 @@ import { parseArgs } from 'node:util';
 import { EXIT, parseCommandLine, UsageError, type CallCommand } from './args.js';
 import { runCall, type CallIo } from './call.js';
 import { CliFailure } from './endpoint.js';
-
-export const DESCRIBE_HELP = `Usage: jsonrpc-wire describe [options] (--tcp HOST:PORT | --socket PATH | --stdio -- CMD [ARGS...])
-
-Asks the server for its OpenRPC description (rpc.discover) and prints its methods, with their
-params, results and declared errors. 'jsonrpc-wire call rpc.discover ...' prints the document as JSON.
-
-Options: --framing F, --timeout MS, --verbose (as for 'jsonrpc-wire help call'); -h, --help.`;
+import { HELP } from './help.js';
 
 const OPTIONS = {
   stdio: { type: 'boolean' },
@@ -45,7 +39,7 @@ export async function runDescribe(argv: readonly string[], io: CallIo): Promise<
     throw new UsageError(`describe: ${(err as Error).message}`);
   }
   if (parsed.values.help === true) {
-    io.stdout.write(`${DESCRIBE_HELP}\n`);
+    io.stdout.write(`${HELP.describe}\n`);
     return EXIT.ok;
   }
   if (parsed.positionals.length > 0) {

@@ -9,7 +9,9 @@ import type { Readable } from 'node:stream';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { FramingName } from '../framing/types.js';
 import { spawnConnection, type ChildExit, type JsonRpcChild } from '../node-streams/child-process.js';
-import { connect, type ConnectionContext, type JsonRpcConnection } from '../node-streams/connection.js';
+import type { JsonRpcConnection } from '../connection/connection.js';
+import type { ConnectionContext } from '../connection/types.js';
+import { connect } from '../node-streams/connect.js';
 import { EXIT, type Endpoint } from './args.js';
 
 /** After passing a signal on to a spawned server, how long it has to exit before SIGKILL. */

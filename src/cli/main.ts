@@ -12,6 +12,9 @@ import { CliFailure } from './endpoint.js';
 import { HELP } from './help.js';
 import { Interrupts } from './interrupts.js';
 import { runServe } from './serve.js';
+import { runStats } from './stats.js';
+import { runTap } from './tap.js';
+import { parseStatsCommand, parseTapCommand } from './tap-args.js';
 
 /** The version in package.json (two levels above dist/src/cli, in the repository and when installed). */
 function version(): string {
@@ -21,6 +24,14 @@ function version(): string {
 
 async function main(argv: readonly string[], interrupts: Interrupts): Promise<number> {
   try {
+    if (argv[0] === 'tap' || argv[0] === 'stats') {
+      const traffic = argv[0] === 'tap' ? parseTapCommand(argv.slice(1)) : parseStatsCommand(argv.slice(1));
+      if (traffic.command === 'help') {
+        process.stdout.write(`${HELP[traffic.topic]}\n`);
+        return EXIT.ok;
+      }
+      return traffic.command === 'tap' ? await runTap(traffic, process) : await runStats(traffic, process);
+    }
     if (argv[0] === 'describe') return await runDescribe(argv.slice(1), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, interrupts });
     const command = parseCommandLine(argv);
     switch (command.command) {

@@ -17,7 +17,7 @@ import { Dispatcher } from '../dispatch/dispatcher.js';
 import { JsonRpcException } from '../parser/errors.js';
 import { describeThrown } from '../connection/guard.js';
 import { connectStdio } from '../node-streams/stdio.js';
-import type { JsonRpcConnection } from '../node-streams/connection.js';
+import type { JsonRpcConnection } from '../connection/connection.js';
 import { listenTcp, type JsonRpcServer, type ListenOptions, type SocketAddress } from '../node-streams/tcp.js';
 import { EXIT, UsageError, type ServeCommand } from './args.js';
 import { CliFailure, describeEndpoint } from './endpoint.js';

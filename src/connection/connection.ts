@@ -16,10 +16,12 @@
  */
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import { reportHandlerError, type ErrorPolicy } from '../dispatch/error-policy.js';
+import type { StandardSchemaV1 } from '../dispatch/standard-schema.js';
 import type { MethodTable, UntypedMethods } from '../dispatch/types.js';
+import { validatedAnswer } from '../dispatch/validation.js';
 import { JsonRpcRequestCancelledError } from '../parser/errors.js';
 import type { JsonRpcParams } from '../parser/messages.js';
-import { LSP_CONVENTIONS, type ProgressToken } from '../protocol/conventions.js';
+import { LSP_CONVENTIONS, PROGRESS_METHOD, type ProgressToken } from '../protocol/conventions.js';
 import { ProtocolEngine } from '../protocol/engine.js';
 import type { ClosingEvent, InputEndedEvent, ProtocolEvent } from '../protocol/events.js';
 import type { EndCause } from '../protocol/state.js';
@@ -41,6 +43,7 @@ import type {
   RequestArgs,
   RequestOptions,
   RequestResult,
+  ValidatedRequestOptions,
 } from './types.js';
 import { WriteQueue } from './write-queue.js';
 
@@ -85,9 +88,11 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
       framing,
       conventions: options.conventions ?? legacy,
       maxMessageBytes: options.maxMessageBytes,
+      natives: options.natives,
       maxConcurrentHandlers: options.maxConcurrentHandlers,
       maxQueuedMessages: options.maxQueuedMessages,
       maxQueuedBytes: options.maxQueuedBytes,
+      maxWriteQueueBytes: options.maxWriteQueueBytes,
       maxBatchSize: options.maxBatchSize,
       sequential: options.sequential,
       utf8Length: options.utf8Length,
@@ -140,7 +145,13 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
    * nothing), `JsonRpcInvalidResponseError`, `ConnectionClosedError`, or the RangeError/TypeError
    * of invalid options or params (nothing is sent).
    */
+  request<K extends keyof R & string, S extends StandardSchemaV1>(
+    method: K,
+    params: RequestArgs<R, K>[0],
+    options: ValidatedRequestOptions<S>,
+  ): Promise<StandardSchemaV1.InferOutput<S>>;
   request<K extends keyof R & string>(method: K, ...args: RequestArgs<R, K>): Promise<RequestResult<R, K>>;
+  // (Named parameters in the implementation: a rest parameter would allocate an array per call.)
   request(method: string, params?: JsonRpcParams, options?: RequestOptions): Promise<unknown> {
     let checked: CheckedCallOptions | undefined;
     if (options !== undefined) {
@@ -163,7 +174,8 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
     this.writer.push(text);
     // A first pending request may reopen reading (the deadlock rule: its response must be read).
     if (this.paused) this.pump();
-    return entry.promise;
+    const schema = checked?.result;
+    return schema === undefined ? entry.promise : validatedAnswer(method, schema, entry.promise, signal);
   }
 
   /** Sends a notification; resolves once handed to the transport (await it to pace a flood). Never unhandled. */
@@ -247,13 +259,13 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
     return this.engine.state.running;
   }
 
-  /** Incoming messages waiting for a handler slot, and their size. */
+  /** Incoming messages waiting for a handler slot (queued, or parsed and held), and their size. */
   get queuedMessages(): number {
-    return this.engine.state.queued;
+    return this.engine.state.queued + this.engine.heldMessages.count;
   }
 
   get queuedBytes(): number {
-    return this.engine.state.queuedBytes;
+    return this.engine.state.queuedBytes + this.engine.heldMessages.bytes;
   }
 
   /** True while reading is paused for back pressure. */
@@ -479,8 +491,9 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
     return Promise.reject(reason === undefined ? new ConnectionClosedError('The connection is closed') : copyReason(reason));
   }
 
+  /** The progress notification's method (LSP's without a convention, as the engine reads watched tokens then). */
   private progressMethod(): string {
-    return this.engine.conventions.progress?.method ?? '';
+    return this.engine.conventions.progress?.method ?? PROGRESS_METHOD;
   }
 }
 

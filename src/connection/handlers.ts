@@ -79,6 +79,11 @@ export class HandlerRunner {
 
   /** Runs `work`'s handler; a synchronous one is answered before this returns. */
   run(work: Work): void {
+    const failure = work.sequentialFailure;
+    if (failure !== undefined) {
+      this.failed(work, failure.error, 'sequential');
+      return;
+    }
     const dispatcher = this.dispatcher;
     if (dispatcher === undefined) {
       this.failed(work, new JsonRpcMethodNotFoundError(undefined, { reason: 'This side serves no methods' }));
@@ -166,9 +171,9 @@ export class HandlerRunner {
     this.answered(work, text);
   }
 
-  private failed(work: Work, error: unknown): void {
+  private failed(work: Work, error: unknown, stage: 'handler' | 'sequential' = 'handler'): void {
     const engine = this.host.engine;
-    const info = { method: work.method, id: work.id, stage: 'handler' as const };
+    const info = { method: work.method, id: work.id, stage };
     if (work.kind === 'request') {
       this.answered(work, engine.respondError(work, toJsonRpcException(error, this.policy, info)));
       return;

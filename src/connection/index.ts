@@ -19,4 +19,5 @@ export type {
   RequestArgs,
   RequestOptions,
   RequestResult,
+  ValidatedRequestOptions,
 } from './types.js';

@@ -1,4 +1,6 @@
 /** Checking what callers hand a connection: the options of one call (`request()`, `batch()`). */
+import { isStandardSchema } from '../dispatch/entry.js';
+import type { StandardSchemaV1 } from '../dispatch/standard-schema.js';
 import { durationProblem } from './durations.js';
 import type { RequestOptions } from './types.js';
 
@@ -8,6 +10,8 @@ export interface CheckedCallOptions {
   readonly onProgress: ((value: unknown) => void) | undefined;
   readonly resetTimeoutOnProgress: boolean;
   readonly maxTotalTimeoutMs: number | undefined;
+  /** `request()`'s result schema (issue 14), if any. */
+  readonly result: StandardSchemaV1 | undefined;
 }
 
 /**
@@ -17,6 +21,8 @@ export interface CheckedCallOptions {
 export function callOptions(options: RequestOptions): CheckedCallOptions | Error {
   try {
     const { signal, timeoutMs, onProgress, resetTimeoutOnProgress, maxTotalTimeoutMs } = options;
+    const result: unknown = (options as { result?: unknown }).result;
+    if (result !== undefined && !isStandardSchema(result)) return new TypeError('result must be a Standard Schema (Zod, Valibot, ArkType, ...)');
     const problem =
       (timeoutMs === undefined ? null : durationProblem('timeoutMs', timeoutMs)) ??
       (maxTotalTimeoutMs === undefined ? null : durationProblem('maxTotalTimeoutMs', maxTotalTimeoutMs));
@@ -27,7 +33,7 @@ export function callOptions(options: RequestOptions): CheckedCallOptions | Error
     if (onProgress !== undefined && typeof onProgress !== 'function') {
       return new TypeError(`onProgress must be a function, got ${typeof onProgress}`);
     }
-    return { signal, timeoutMs, onProgress, resetTimeoutOnProgress: resetTimeoutOnProgress === true, maxTotalTimeoutMs };
+    return { signal, timeoutMs, onProgress, resetTimeoutOnProgress: resetTimeoutOnProgress === true, maxTotalTimeoutMs, result };
   } catch (err) {
     return new TypeError('The request options could not be read', { cause: err });
   }

@@ -5,7 +5,8 @@
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { ErrorPolicy } from '../dispatch/error-policy.js';
 import type { DispatchContext, IsUntyped, MethodParams, MethodResult, MethodTable, UntypedMethods } from '../dispatch/types.js';
-import type { FramingName } from '../framing/types.js';
+import type { StandardSchemaV1 } from '../dispatch/standard-schema.js';
+import type { FramerNatives, FramingName } from '../framing/types.js';
 import type {
   JsonRpcInvalidMessage,
   JsonRpcInvalidResponse,
@@ -55,8 +56,18 @@ export interface ConnectionOptions<L extends MethodTable<L> = UntypedMethods> ex
    * dropped (`'droppedNotification'`). Default 1024.
    */
   maxQueuedMessages?: number;
-  /** The same bound in bytes (JSON text length; one larger message still queues alone). Default 4 MiB. */
+  /**
+   * The same bound in bytes: on a byte stream, the frames' bytes on the wire (a message channel:
+   * the JSON text's length). One larger message still queues alone. Default 4 MiB.
+   */
   maxQueuedBytes?: number;
+  /**
+   * Answers the remote side causes but does not read (-32001 refusals, error answers) made while
+   * the output is blocked, in bytes, at which reading stops even while this side waits for
+   * responses. Your own `request()`/`notify()` are never refused for it: they queue behind, and
+   * `notify()` resolves once handed to the transport. Default 4 MiB.
+   */
+  maxWriteQueueBytes?: number;
   /** The most calls an incoming batch may hold; a larger one runs nothing and is answered -32600. Default 1000. */
   maxBatchSize?: number;
   /**
@@ -66,6 +77,8 @@ export interface ConnectionOptions<L extends MethodTable<L> = UntypedMethods> ex
   sequential?: readonly string[] | ((method: string) => boolean);
   /** The UTF-8 length of a string, for Content-Length headers (a host with a native one passes it). */
   utf8Length?: (text: string) => number;
+  /** Native byte work for the framers (UTF-8 decoding, byte search): a host with faster ones passes them (`FramerOptions.natives`). */
+  natives?: FramerNatives;
 }
 
 export interface RequestOptions {
@@ -87,6 +100,14 @@ export interface RequestOptions {
   resetTimeoutOnProgress?: boolean;
   /** With `resetTimeoutOnProgress`: the longest the request may take in all, progress or not. */
   maxTotalTimeoutMs?: number;
+}
+
+/**
+ * `request()`'s options with a Standard Schema for the result (issue 14): the call resolves with
+ * the schema's output, or rejects with `ResultValidationError` when the result does not match it.
+ */
+export interface ValidatedRequestOptions<S extends StandardSchemaV1 = StandardSchemaV1> extends RequestOptions {
+  result: S;
 }
 
 /** One call of an outgoing batch (see `batch()`). */

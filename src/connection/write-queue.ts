@@ -11,6 +11,7 @@
  * handlers do not start, so what waits here is bounded by the running handlers' answers plus this
  * side's own calls (whose `pushAndWait()` promises resolve only once handed over, to pace them).
  */
+import { ConnectionClosedError } from './errors.js';
 import type { Transport } from './transport.js';
 
 interface Waiters {
@@ -102,7 +103,7 @@ export class WriteQueue {
         while (this.messages.length > 0 && (ok || force)) ok = transport.send(this.messages.shift()!) && ok;
       }
     } catch (err) {
-      waiters?.reject(err instanceof Error ? err : new Error(String(err)));
+      waiters?.reject(new ConnectionClosedError('Cannot write: the transport failed', { cause: err }));
       this.onWriteError(err);
       return;
     }

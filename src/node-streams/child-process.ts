@@ -16,7 +16,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 
 import type { MethodTable, UntypedMethods } from '../dispatch/types.js';
-import { connect, kDescribeEnd, type ConnectOptions, type JsonRpcConnection } from './connection.js';
+import type { JsonRpcConnection } from '../connection/connection.js';
+import { connect, kDescribeEnd, type ConnectOptions } from './connect.js';
 import { checkDuration, startTimer } from '../connection/durations.js';
 import { ConnectionClosedError } from '../connection/errors.js';
 import { callGuarded, reporter } from '../connection/guard.js';

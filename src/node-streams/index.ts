@@ -1,24 +1,28 @@
 /**
- * The Node streams layer: a JSON-RPC connection over real byte streams, with back pressure, and
- * its transports (TCP/Unix sockets/named pipes, stdio, child processes).
+ * The Node streams layer: Node I/O for the portable connection (src/connection). `connect()` runs
+ * it over real byte streams with back pressure; the helpers make those streams (TCP/Unix
+ * sockets/named pipes, stdio, child processes).
  */
+export { connect, type ConnectOptions, type StreamPair } from './connect.js';
+// The connection connect() returns, and its API's types (the portable ones: one connection).
 export {
-  connect,
   JsonRpcConnection,
+  ConnectionClosedError,
+  RequestAbortedError,
+  RequestTimeoutError,
   type BatchEntry,
   type ConnectionContext,
   type ConnectionEvents,
-  type ConnectOptions,
   type Disposable,
   type NotifyArgs,
   type RequestArgs,
   type RequestOptions,
   type RequestResult,
-  type StreamPair,
   type ValidatedRequestOptions,
-} from './connection.js';
-export { ConnectionClosedError, RequestAbortedError, RequestTimeoutError } from '../connection/errors.js';
-export { CANCEL_METHOD, PROGRESS_METHOD } from './cancel.js';
+} from '../connection/index.js';
+export { CANCEL_METHOD, PROGRESS_METHOD } from '../protocol/conventions.js';
+export { StreamTransport, type StreamTransportOptions } from './stream-transport.js';
+export { nodeFramerNatives } from './framer-natives.js';
 export {
   connectTcp,
   JsonRpcServer,

@@ -14,7 +14,8 @@
  * leave the console alone.
  */
 import type { MethodTable, UntypedMethods } from '../dispatch/types.js';
-import { connect, kKeepStreams, type ConnectOptions, type JsonRpcConnection } from './connection.js';
+import type { JsonRpcConnection } from '../connection/connection.js';
+import { connect, kKeepStreams, type ConnectOptions } from './connect.js';
 
 export interface StdioOptions<L extends MethodTable<L> = UntypedMethods> extends ConnectOptions<L> {
   /** Send `console.log/info/debug` to stderr while connected. Default true. */

@@ -11,7 +11,7 @@
  * Closing: graceful ends the writable and waits for it to finish (at most CLOSE_FLUSH_TIMEOUT_MS,
  * so that a peer that stops reading cannot keep it open), then destroys both streams; otherwise
  * destroys them at once. Streams the transport does not own (process.stdin/stdout:
- * `keepStreams`) are ended and paused, never destroyed.
+ * `keepStreams`) are flushed and paused, never ended or destroyed.
  */
 import type { Readable, Writable } from 'node:stream';
 
@@ -19,11 +19,12 @@ import type { ByteStreamTransport, TransportEvents } from '../connection/transpo
 
 /** How long a graceful close waits for the output to be flushed before destroying the stream. */
 const CLOSE_FLUSH_TIMEOUT_MS = 2000;
+const EMPTY = new Uint8Array(0);
 
 export interface StreamTransportOptions {
   /** Bytes buffered in the stream before `write()` returns false. Default: the writable's own mark (16 KiB if none). */
   highWaterMark?: number;
-  /** Streams not owned by the connection (process.stdin/stdout): ended and paused, never destroyed. */
+  /** Streams not owned by the connection (process.stdin/stdout): flushed and paused, never ended or destroyed. */
   keepStreams?: boolean;
   /** Why the remote end went away, when it can be told (a child's exit status). */
   describeEnd?: () => Promise<string | undefined>;
@@ -72,7 +73,10 @@ export class StreamTransport implements ByteStreamTransport {
 
   write(chunk: string | Uint8Array): boolean {
     const writable = this.writable;
-    if (writable.destroyed || writable.writableEnded) throw new Error('Cannot write: the stream has already ended or was destroyed');
+    if (writable.destroyed || writable.writableEnded) {
+      // A stream destroyed with an error says why (its 'error' event may not have come yet).
+      throw writable.errored ?? new Error('Cannot write: the stream has already ended or was destroyed');
+    }
     const ok = typeof chunk === 'string' ? writable.write(chunk, 'utf8', this.onWritten) : writable.write(chunk, this.onWritten);
     if (ok && writable.writableLength < this.highWaterMark) return true;
     this.blocked = true;
@@ -95,7 +99,6 @@ export class StreamTransport implements ByteStreamTransport {
     const finish = (): void => {
       if (this.keepStreams) {
         readable.pause();
-        if (!writable.writableEnded) writable.end();
         return;
       }
       readable.destroy();
@@ -106,7 +109,10 @@ export class StreamTransport implements ByteStreamTransport {
       return Promise.resolve();
     }
     return new Promise<void>((resolve) => {
+      let done = false;
       const once = (): void => {
+        if (done) return;
+        done = true;
         clearTimeout(timer);
         writable.off('finish', once);
         writable.off('close', once);
@@ -115,10 +121,15 @@ export class StreamTransport implements ByteStreamTransport {
         resolve();
       };
       const timer = setTimeout(once, CLOSE_FLUSH_TIMEOUT_MS);
-      writable.once('finish', once);
       writable.once('close', once);
       writable.once('error', once);
-      if (!writable.writableEnded) writable.end();
+      if (this.keepStreams) {
+        // process.stdout is never ended: wait until what was written has left, then let go.
+        writable.write(EMPTY, once);
+      } else {
+        writable.once('finish', once);
+        if (!writable.writableEnded) writable.end();
+      }
     });
   }
 

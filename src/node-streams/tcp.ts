@@ -20,7 +20,8 @@ import net from 'node:net';
 
 import { reportHandlerError } from '../dispatch/error-policy.js';
 import type { MethodTable, UntypedMethods } from '../dispatch/types.js';
-import { connect, type ConnectOptions, type JsonRpcConnection } from './connection.js';
+import type { JsonRpcConnection } from '../connection/connection.js';
+import { connect, type ConnectOptions } from './connect.js';
 import { ConnectionClosedError } from '../connection/errors.js';
 import { describeThrown, isThenable } from '../connection/guard.js';
 

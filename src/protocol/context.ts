@@ -88,15 +88,16 @@ export class EngineContext<T> {
   // ---- answers the engine makes itself ----------------------------------------------------------
 
   /** Into its batch (written when that completes), or a `'reply'` now. */
-  answer(batch: IncomingBatch | undefined, json: string | null, expected: boolean): void {
-    this.reply(batch === undefined ? json : batch.answer(json, expected));
+  answer(batch: IncomingBatch | undefined, json: string | null, slot: number): void {
+    this.reply(batch === undefined ? json : batch.answer(json, slot));
   }
 
   reply(json: string | null): void {
     if (json === null || !this.maySend()) return;
     const text = this.wire.frame(json);
     this.push({ kind: 'reply', text });
-    this.apply(Change.Replied, text.length);
+    // Counted in UTF-8 bytes only while the output is blocked (they wait then): off the hot path.
+    this.apply(Change.Replied, this.record.writeBlocked ? this.wire.byteLength(text) : 0);
   }
 
   /** Runs user code the engine calls (custom conventions); a throw is reported and undefined returned. */

@@ -75,12 +75,17 @@ function tokenOrUndefined(value: unknown): ProgressToken | undefined {
   return isToken(value) ? value : undefined;
 }
 
+/** LSP's cancel notification (`$/cancelRequest {id}`). */
+export const CANCEL_METHOD = '$/cancelRequest';
+/** LSP's progress notification (`$/progress {token, value}`). */
+export const PROGRESS_METHOD = '$/progress';
+
 export const LSP_CONVENTIONS: Conventions = {
   name: 'lsp',
   answerCancelled: true,
   earlyCancelMemory: 1024,
   cancel: {
-    method: '$/cancelRequest',
+    method: CANCEL_METHOD,
     read(params) {
       const id = named(params)?.id;
       return isToken(id) ? { id } : undefined;
@@ -88,7 +93,7 @@ export const LSP_CONVENTIONS: Conventions = {
     write: (id) => ({ id }),
   },
   progress: {
-    method: '$/progress',
+    method: PROGRESS_METHOD,
     read(params) {
       const p = named(params);
       return p !== undefined && isToken(p.token) ? { token: p.token, value: p.value } : undefined;

@@ -17,8 +17,9 @@
  *
  * Scheduling is decided here (state.ts has the rules): `next()` hands out work only when a handler
  * may start, parses input only when it may be handled, and reads on past busy handlers only while
- * a request of ours waits for its response. Sizes of messages are their JSON text's length, which
- * is their size in bytes for ASCII and what their strings occupy in memory.
+ * a request of ours waits for its response. On a byte stream a message's size is the bytes its
+ * frame took on the wire (a slice's bytes shared out among its messages by their text's length);
+ * on a message channel, its JSON text's length.
  */
 import type { FrameEvent } from '../framing/types.js';
 import type { JsonRpcErrorObject, JsonRpcException } from '../parser/errors.js';
@@ -76,7 +77,11 @@ export class ProtocolEngine<T = unknown> {
   constructor(options: ProtocolEngineOptions = {}) {
     const checked = checkedOptions(options);
     this.framing = checked.framing;
-    this.wire = new Wire(checked.framing, options.maxMessageBytes, options.utf8Length);
+    this.wire = new Wire(checked.framing, {
+      maxMessageBytes: options.maxMessageBytes,
+      utf8Length: options.utf8Length,
+      natives: options.natives,
+    });
     this.conventions = resolveConventions(options.conventions, checked.framing);
     this.ctx = new EngineContext<T>(this.wire, this.conventions, checked);
     this.router = new Router(this.ctx);
@@ -104,6 +109,13 @@ export class ProtocolEngine<T = unknown> {
   /** Nothing in flight: no handler running, no work queued, no request of ours unanswered. */
   get idle(): boolean {
     return idle(this.ctx.record);
+  }
+
+  /** Messages parsed and not routed yet (read ahead of a slot freeing up), and their sizes. */
+  get heldMessages(): { readonly count: number; readonly bytes: number } {
+    let bytes = 0;
+    for (let i = this.parsedIndex; i < this.sizes.length; i++) bytes += this.sizes[i]!;
+    return { count: this.parsed.length - this.parsedIndex, bytes };
   }
 
   /** Input held but not parsed yet, in bytes (what the transport delivered ahead of the decisions). */
@@ -311,14 +323,16 @@ export class ProtocolEngine<T = unknown> {
     if (phase !== 'open') throw new Error(`Cannot send a ${what}: the connection is ${phase} (no response could be read)`);
   }
 
-  private parseFrame(frame: FrameEvent): void {
+  /** Parses one frame into `parsed`; returns its text's length (also its size until `readMore` scales it). */
+  private parseFrame(frame: FrameEvent): number {
     if (frame.kind === 'frame') {
       this.parsed.push(parseMessage(frame.text));
       this.sizes.push(frame.text.length);
-    } else {
-      this.parsed.push({ kind: 'invalid', id: null, error: frame.error });
-      this.sizes.push(0);
+      return frame.text.length;
     }
+    this.parsed.push({ kind: 'invalid', id: null, error: frame.error });
+    this.sizes.push(0);
+    return 0;
   }
 
   private resetParsed(): void {
@@ -343,9 +357,19 @@ export class ProtocolEngine<T = unknown> {
       }
       // A slice's frames are all parsed at once, then routed one by one: JSON.parse run over many
       // messages in a row, apart from the encoding of answers, costs less per message.
+      const held = this.wire.bufferedBytes;
       const frames = this.wire.push(slice);
       this.resetParsed();
-      for (let i = 0; i < frames.length; i++) this.parseFrame(frames[i]!);
+      let textLength = 0;
+      for (let i = 0; i < frames.length; i++) textLength += this.parseFrame(frames[i]!);
+      // A message's size is its share of the bytes this slice's frames took on the wire (with the
+      // start of a frame held before, without the start of the next), shared out by text length.
+      const wireBytes = held + slice.byteLength - this.wire.bufferedBytes;
+      if (textLength > 0) {
+        const perUnit = wireBytes / textLength;
+        const sizes = this.sizes;
+        for (let i = 0; i < sizes.length; i++) sizes[i] = Math.ceil(sizes[i]! * perUnit);
+      }
       return true;
     }
     if (!this.inputDone || this.endRouted || this.ctx.record.phase !== 'open') return false;

@@ -35,8 +35,18 @@ export interface IncomingWork {
   readonly inBatch: boolean;
   /** Runs alone (see the `sequential` option). */
   readonly sequential: boolean;
+  /**
+   * Set when the `sequential` predicate threw for it (or returned a promise): answer it as if its
+   * handler had failed with `error` (a request -32603 under the error policy), without running it.
+   */
+  readonly sequentialFailure: SequentialFailure | undefined;
   /** For the connection's own use (the handler's AbortController, say); the engine never reads it. */
   attachment: unknown;
+}
+
+/** What the `sequential` predicate threw for a message (boxed: it may throw anything, undefined too). */
+export interface SequentialFailure {
+  readonly error: unknown;
 }
 
 /** Run a handler; answer with `respond()` or `respondError()`. */
@@ -134,7 +144,7 @@ export interface ReplyEvent {
 /** A user callback the engine called (the `sequential` predicate, custom conventions) threw; contained. */
 export interface CallbackErrorEvent {
   readonly kind: 'callbackError';
-  readonly callback: 'sequential' | 'conventions';
+  readonly callback: 'conventions';
   readonly error: unknown;
 }
 

@@ -9,6 +9,7 @@
  */
 import type { JsonRpcId, JsonRpcParams } from '../parser/messages.js';
 import type { IncomingBatch } from './batch.js';
+import type { SequentialFailure } from './events.js';
 
 /** One incoming request or notification, from the moment it is accepted until it is answered. */
 export class Work {
@@ -19,6 +20,10 @@ export class Work {
   /** In the id map. */
   tracked = false;
   attachment: unknown = undefined;
+  /** Where its answer goes in its batch's response (-1: not in a batch, or a notification). */
+  slot = -1;
+  /** The `sequential` predicate failed for it (see IncomingWork). */
+  sequentialFailure: SequentialFailure | undefined = undefined;
 
   constructor(
     readonly kind: 'request' | 'notification',

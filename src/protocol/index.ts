@@ -1,9 +1,11 @@
 /** The protocol engine: the JSON-RPC protocol of one connection, pure. See docs/engine.md. */
 export { ProtocolEngine, type EngineBatchCall, type ProtocolEngineOptions } from './engine.js';
 export {
+  CANCEL_METHOD,
   LSP_CONVENTIONS,
   MCP_CONVENTIONS,
   NO_CONVENTIONS,
+  PROGRESS_METHOD,
   resolveConventions,
   type CancelConvention,
   type Conventions,

@@ -1,4 +1,5 @@
 /** The engine's options, their defaults, and their checks (a bad option is a RangeError at construction). */
+import type { FramerNatives } from '../framing/types.js';
 import type { Conventions, ConventionsName } from './conventions.js';
 import type { Limits } from './state.js';
 import type { EngineFraming } from './wire.js';
@@ -10,6 +11,8 @@ export interface ProtocolEngineOptions {
   maxMessageBytes?: number;
   /** The UTF-8 byte length of a string (for Content-Length headers); a host with a native one passes it. */
   utf8Length?: (text: string) => number;
+  /** Native byte work for the framers (UTF-8 decoding, byte search); see `FramerOptions.natives`. */
+  natives?: FramerNatives;
   /** Cancellation and progress conventions. Default `'lsp'` for content-length framing, `'none'` otherwise. */
   conventions?: ConventionsName | Conventions;
   /** Handlers that may run at once (batch entries count one each). Default 32. */
@@ -22,6 +25,11 @@ export interface ProtocolEngineOptions {
   maxQueuedMessages?: number;
   /** The same bound in bytes (one message larger than it is still queued alone). Default 4 MiB (as connect()'s). */
   maxQueuedBytes?: number;
+  /**
+   * Answers the engine makes while the output is blocked (refusals, error answers), in bytes, at
+   * which reading stops even while a request of ours waits (the deadlock rule). Default 4 MiB.
+   */
+  maxWriteQueueBytes?: number;
   /** The most calls a batch may hold; a larger one runs nothing and is answered -32600. Default 1000. */
   maxBatchSize?: number;
   /**
@@ -34,9 +42,10 @@ export interface ProtocolEngineOptions {
 export const DEFAULT_MAX_CONCURRENT_HANDLERS = 32;
 export const DEFAULT_MAX_QUEUED_MESSAGES = 1024;
 export const DEFAULT_MAX_QUEUED_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_MAX_WRITE_QUEUE_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_MAX_BATCH_SIZE = 1000;
 
-const FRAMINGS: readonly string[] = ['newline', 'content-length', 'json-stream', 'message'];
+const FRAMINGS: readonly string[] = ['newline', 'content-length', 'json-stream', 'auto', 'message'];
 
 export interface CheckedOptions {
   readonly framing: EngineFraming;
@@ -56,6 +65,7 @@ export function checkedOptions(options: ProtocolEngineOptions): CheckedOptions {
       maxConcurrentHandlers: positive('maxConcurrentHandlers', options.maxConcurrentHandlers, DEFAULT_MAX_CONCURRENT_HANDLERS),
       maxQueuedMessages: positive('maxQueuedMessages', options.maxQueuedMessages, DEFAULT_MAX_QUEUED_MESSAGES),
       maxQueuedBytes: positive('maxQueuedBytes', options.maxQueuedBytes, DEFAULT_MAX_QUEUED_BYTES),
+      maxWriteQueueBytes: positive('maxWriteQueueBytes', options.maxWriteQueueBytes, DEFAULT_MAX_WRITE_QUEUE_BYTES),
     },
     maxBatchSize: positive('maxBatchSize', options.maxBatchSize, DEFAULT_MAX_BATCH_SIZE),
     sequential: sequentialTest(options.sequential),

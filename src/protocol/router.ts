@@ -28,7 +28,8 @@ import type {
 } from '../parser/messages.js';
 import { IncomingBatch } from './batch.js';
 import { errorJson, type EngineContext } from './context.js';
-import type { CancelEvent, IncomingNotification, IncomingRequest, ProtocolEvent, RefusalReason } from './events.js';
+import { LSP_CONVENTIONS } from './conventions.js';
+import type { CancelEvent, IncomingNotification, IncomingRequest, ProtocolEvent, RefusalReason, SequentialFailure } from './events.js';
 import { Work } from './incoming.js';
 import { Change, mayStartHandler } from './state.js';
 
@@ -92,7 +93,7 @@ export class Router<T> {
   private frameAnswer(work: Work, json: string): string | null {
     const batch = work.batch;
     if (batch === undefined) return this.ctx.wire.frame(json);
-    const whole = batch.answer(json, true);
+    const whole = batch.answer(json, work.slot);
     return whole === null ? null : this.ctx.wire.frame(whole);
   }
 
@@ -112,7 +113,7 @@ export class Router<T> {
     work.answered = true;
     ctx.inFlight.untrack(work);
     const json = ctx.conventions.answerCancelled ? errorJson(work.id as JsonRpcId, new JsonRpcRequestCancelledError()) : null;
-    ctx.answer(work.batch, json, true);
+    ctx.answer(work.batch, json, work.slot);
     // After the answer: leaving the queue may leave nothing in flight, and closing then begins.
     if (queued) ctx.apply(Change.Unqueued, work.bytes);
     return { kind: 'cancel', id, request: work as unknown as IncomingRequest, running, reason };
@@ -131,7 +132,7 @@ export class Router<T> {
   /** Invalid input is answered with its error (in its batch's response, for an entry), unless garbage. */
   private invalid(message: JsonRpcInvalidMessage, batch: IncomingBatch | undefined): ProtocolEvent<T> {
     const problem = (message.error.data as { problem?: unknown } | undefined)?.problem;
-    if (problem !== 'garbage') this.ctx.answer(batch, errorJson(message.id, message.error), false);
+    if (problem !== 'garbage') this.ctx.answer(batch, errorJson(message.id, message.error), -1);
     return { kind: 'invalid', message };
   }
 
@@ -177,14 +178,19 @@ export class Router<T> {
       if (ctx.inFlight.find(id!) !== undefined) return this.refuse(message, 'duplicate-id', batch);
       if (ctx.inFlight.takeEarlyCancel(id!)) return this.refuse(message, 'cancelled', batch);
     }
-    const sequential = ctx.sequential !== undefined && this.isSequential(message.method);
+    const verdict = ctx.sequential === undefined ? false : this.sequentialVerdict(message.method);
+    const sequential = verdict === true;
     const state = ctx.record;
     if (batch === undefined && state.queued === 0 && mayStartHandler(state, ctx.limits, sequential)) {
-      return this.start(new Work(message.kind, id, message.method, message.params, undefined, bytes, sequential));
+      const work = new Work(message.kind, id, message.method, message.params, undefined, bytes, sequential);
+      if (verdict !== false && verdict !== true) work.sequentialFailure = verdict;
+      return this.start(work);
     }
     if (state.pendingOutgoing > 0 && this.queueWouldOverflow(bytes)) return this.refuse(message, 'overloaded', batch);
-    if (isRequest) batch?.expect();
-    ctx.inFlight.enqueue(new Work(message.kind, id, message.method, message.params, batch, bytes, sequential));
+    const work = new Work(message.kind, id, message.method, message.params, batch, bytes, sequential);
+    if (verdict !== false && verdict !== true) work.sequentialFailure = verdict;
+    if (isRequest && batch !== undefined) work.slot = batch.expect();
+    ctx.inFlight.enqueue(work);
     ctx.apply(Change.Queued, bytes);
     return undefined;
   }
@@ -209,12 +215,13 @@ export class Router<T> {
       if (reason === 'duplicate-id') {
         // Answered with id null, as Go's jsonrpc2 does: under its id it would settle the request in flight.
         const why = `request id ${JSON.stringify(message.id)} is already in use by a request in flight`;
-        ctx.answer(batch, errorJson(null, new JsonRpcInvalidRequestError(undefined, { reason: why })), false);
+        ctx.answer(batch, errorJson(null, new JsonRpcInvalidRequestError(undefined, { reason: why })), -1);
       } else if (reason === 'overloaded') {
-        const why = 'too many incoming calls are waiting for a handler';
-        ctx.answer(batch, errorJson(message.id, new JsonRpcServerOverloadedError(undefined, { reason: why })), false);
+        const { maxQueuedMessages, maxQueuedBytes } = ctx.limits;
+        const why = `${maxQueuedMessages} incoming messages or ${maxQueuedBytes} bytes are already waiting for a handler`;
+        ctx.answer(batch, errorJson(message.id, new JsonRpcServerOverloadedError(undefined, { reason: why })), -1);
       } else if (ctx.conventions.answerCancelled) {
-        ctx.answer(batch, errorJson(message.id, new JsonRpcRequestCancelledError()), false);
+        ctx.answer(batch, errorJson(message.id, new JsonRpcRequestCancelledError()), -1);
       }
     }
     return { kind: 'refused', message, reason };
@@ -223,12 +230,15 @@ export class Router<T> {
   /** The conventions' cancel and progress notifications are handled here, never run. */
   private intercept(message: JsonRpcNotification): ProtocolEvent<T> | undefined {
     const ctx = this.ctx;
-    const { cancel, progress } = ctx.conventions;
+    const cancel = ctx.conventions.cancel;
+    // Without a progress convention, tokens watched with watchProgress() hear LSP's `$/progress`
+    // (what the connection's sendProgress() sends then).
+    const progress = ctx.conventions.progress ?? LSP_CONVENTIONS.progress!;
     if (cancel !== undefined && message.method === cancel.method) {
       const target = ctx.contain(() => cancel.read(message.params));
       return target === undefined ? undefined : this.cancel(target.id, target.reason, true);
     }
-    if (progress !== undefined && message.method === progress.method) {
+    if (message.method === progress.method) {
       const report = ctx.contain(() => progress.read(message.params));
       const target = report === undefined ? undefined : ctx.outgoing.progressTarget(report.token);
       if (target === undefined) return undefined; // nobody listens: the handlers get it
@@ -237,15 +247,29 @@ export class Router<T> {
     return undefined;
   }
 
-  private isSequential(method: string): boolean {
+  /**
+   * What the `sequential` predicate says of `method`. It is user code: what it throws, or a promise
+   * it returns (the answer is needed now), is that message's failure, handed out with it for the
+   * connection to answer as if its handler had thrown it (never run); the messages around it are
+   * unaffected.
+   */
+  private sequentialVerdict(method: string): boolean | SequentialFailure {
+    let verdict: unknown;
     try {
-      return this.ctx.sequential!(method) === true;
+      verdict = this.ctx.sequential!(method);
     } catch (error) {
-      // Unknown: running it alone keeps whatever order it needed.
-      this.ctx.push({ kind: 'callbackError', callback: 'sequential', error });
-      return true;
+      return { error };
     }
+    if (!isThenable(verdict)) return verdict === true;
+    verdict.then(undefined, ignore); // the failure reported is the TypeError, not its rejection
+    return { error: new TypeError(`The sequential predicate returned a promise for '${method}'; it must return true or false at once`) };
   }
+}
+
+const ignore = (): void => {};
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 function invalidFrame(frame: FrameEvent): JsonRpcInvalidMessage {

@@ -64,6 +64,8 @@ export interface Limits {
   readonly maxQueuedMessages: number;
   /** Queued work, in bytes, likewise. */
   readonly maxQueuedBytes: number;
+  /** Answers made while the output is blocked, in bytes, at which reading stops even under the deadlock rule. */
+  readonly maxWriteQueueBytes: number;
 }
 
 /** What happened, for `update()`. Numbers, so that the hot path allocates nothing. */
@@ -230,12 +232,15 @@ export function queueFull(state: ConnectionState, limits: Limits): boolean {
  *    notification dropped. Refusing writes an answer (as does invalid input), and the answers made
  *    while the output is blocked count against the same bounds; once they are reached with the
  *    output blocked, reading stops too: a peer that sends requests and reads nothing cannot grow
- *    either side's memory.
+ *    either side's memory. Reading stops as well once those answers alone reach
+ *    `maxWriteQueueBytes`.
  * 3. Otherwise read only when ready to handle what is read: a handler may start and nothing is
  *    queued, so the queue never holds more than one frame's work.
  */
 export function mayParse(state: ConnectionState, limits: Limits): boolean {
   if (state.phase !== 'open') return false;
-  if (state.pendingOutgoing > 0) return !(state.writeBlocked && queueFull(state, limits));
+  if (state.pendingOutgoing > 0) {
+    return !(state.writeBlocked && (queueFull(state, limits) || state.blockedReplyBytes >= limits.maxWriteQueueBytes));
+  }
   return state.queued === 0 && mayStartHandler(state, limits);
 }

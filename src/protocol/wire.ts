@@ -4,7 +4,8 @@
  * nothing is framed.
  */
 import { createFramer } from '../framing/index.js';
-import { DEFAULT_MAX_MESSAGE_BYTES, type FrameEvent, type Framer, type FramingName } from '../framing/types.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, type FrameEvent, type Framer, type FramerOptions, type FramingName } from '../framing/types.js';
+import { utf8ByteLength } from '../framing/utf8.js';
 import { JsonRpcParseError } from '../parser/errors.js';
 
 /** How messages travel: one of the byte-stream framings, or whole messages. */
@@ -17,11 +18,14 @@ export class Wire {
   readonly framing: EngineFraming;
   private readonly framer: Framer | undefined;
   private readonly maxMessageBytes: number;
+  /** The UTF-8 size of a text (the host's native one when it gave one). */
+  readonly byteLength: (text: string) => number;
 
-  constructor(framing: EngineFraming, maxMessageBytes: number | undefined, utf8Length: ((text: string) => number) | undefined) {
+  constructor(framing: EngineFraming, options: FramerOptions) {
     this.framing = framing;
-    this.maxMessageBytes = maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-    this.framer = framing === 'message' ? undefined : createFramer(framing, { maxMessageBytes, utf8Length });
+    this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.byteLength = options.utf8Length ?? utf8ByteLength;
+    this.framer = framing === 'message' ? undefined : createFramer(framing, options);
   }
 
   /** One message's JSON text, ready to write. */

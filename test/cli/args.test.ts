@@ -74,7 +74,7 @@ test('each bad command line is a UsageError that names the problem', () => {
     [['call', 'm', '--tcp', ':1', '--grace', '5'], /^unknown option '--grace' for call/],
     [['call', 'm', '--tcp', ':1', '--keep-going'], /--keep-going goes with --script/],
     [['serve', '--tcp', ':1', '--methods', 'm.mjs', '--grace', 'soon'], /--grace wants/],
-    [['frob'], /^unknown command 'frob': the commands are 'serve' and 'call'$/],
+    [['frob'], /^unknown command 'frob': the commands are 'serve', 'call', 'tap', 'stats' and 'describe'$/],
     [['frob', '--tcp', ':1', '--stdio'], /^unknown command 'frob'/],
     [['serve', '--stdio'], /needs --methods/],
     [['serve', '--stdio', '--methods', 'x.mjs', '--', 'cmd'], /takes no command/],

@@ -104,7 +104,7 @@ test('--version prints the package version; help CMD and CMD --help print that c
 test('an unknown command or option is named as such, never as a missing endpoint or Node\'s advice about --', async () => {
   const frob = await runCli(['frob']);
   assert.equal(frob.code, 2);
-  assert.match(frob.stderr, /^jsonrpc-wire: unknown command 'frob': the commands are 'serve' and 'call'\n/);
+  assert.match(frob.stderr, /^jsonrpc-wire: unknown command 'frob': the commands are 'serve', 'call', 'tap', 'stats' and 'describe'\n/);
   const flag = await runCli(['call', 'add', '--tcp', `:${port}`, '--bogus']);
   assert.equal(flag.code, 2);
   assert.match(flag.stderr, /^jsonrpc-wire: unknown option '--bogus' for call \(see 'jsonrpc-wire help call'\)\n/);

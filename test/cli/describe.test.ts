@@ -58,6 +58,11 @@ test('describe against a server without discovery fails like the call (exit 1), 
   const help = await runCli(['describe', '--help']);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /^Usage: jsonrpc-wire describe/);
+  const topic = await runCli(['help', 'describe']);
+  assert.equal(topic.code, 0);
+  assert.equal(topic.stdout, help.stdout);
+  const usageText = await runCli(['--help']);
+  assert.match(usageText.stdout, /\n  jsonrpc-wire describe \[options\]/);
 });
 
 test('formatDocument shows what a hostile document holds without trusting its shape', () => {

@@ -1,7 +1,7 @@
 /**
- * Back pressure: the read gate's rules, handler concurrency, the handler-awaits-its-own-request
- * deadlock, sequential handlers, a slow reader, and a flood against a receiver in a child process
- * whose heap must stay bounded.
+ * Back pressure over real streams (the rules themselves: test/protocol/state.test.ts): handler
+ * concurrency, the handler-awaits-its-own-request deadlock, sequential handlers, a slow reader,
+ * and a flood against a receiver in a child process whose heap must stay bounded.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -14,61 +14,9 @@ import { fileURLToPath } from 'node:url';
 import { Dispatcher } from '../../src/dispatch/index.js';
 import { JsonRpcServerOverloadedError } from '../../src/parser/errors.js';
 import { connect, connectTcp, type ConnectionContext } from '../../src/node-streams/index.js';
-import { mayRead, mayStartHandler, queueFull } from '../../src/node-streams/read-gate.js';
 import { delay, socketPair, waitFor } from './helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-
-describe('read gate rules', () => {
-  const idle = {
-    running: 0,
-    maxConcurrentHandlers: 4,
-    queued: 0,
-    queuedBytes: 0,
-    maxQueued: 10,
-    maxQueuedBytes: 1000,
-    barrier: false,
-    writeBlocked: false,
-    writeFull: false,
-    pendingOutgoing: 0,
-  };
-
-  it('reads when ready, not when saturated, queued, held by a barrier or blocked on drain', () => {
-    assert.equal(mayRead(idle), true);
-    assert.equal(mayRead({ ...idle, running: 4 }), false);
-    assert.equal(mayRead({ ...idle, queued: 1 }), false);
-    assert.equal(mayRead({ ...idle, barrier: true }), false);
-    assert.equal(mayRead({ ...idle, writeBlocked: true }), false);
-    assert.equal(mayStartHandler({ ...idle, running: 3 }), true);
-    assert.equal(mayStartHandler({ ...idle, writeBlocked: true }), false);
-  });
-
-  it('always reads while this side waits for responses (the deadlock rule)', () => {
-    for (const state of [
-      { ...idle, running: 4 },
-      { ...idle, queued: 100 },
-      { ...idle, barrier: true },
-      { ...idle, writeBlocked: true },
-    ]) {
-      assert.equal(mayRead({ ...state, pendingOutgoing: 1 }), true);
-    }
-  });
-
-  it('under the deadlock rule, pauses only when the queue and the write queue are both full', () => {
-    const waiting = { ...idle, running: 4, pendingOutgoing: 1 };
-    const fullByCount = { ...waiting, queued: 10 };
-    const fullByBytes = { ...waiting, queued: 2, queuedBytes: 1000 };
-    assert.equal(mayRead(fullByCount), true, 'refusals can still be written');
-    assert.equal(mayRead(fullByBytes), true);
-    assert.equal(mayRead({ ...waiting, queued: 9, queuedBytes: 999, writeFull: true }), true, 'the queue has room');
-    assert.equal(mayRead({ ...fullByCount, writeFull: true }), false);
-    assert.equal(mayRead({ ...fullByBytes, writeFull: true }), false);
-    // Until a bound is reached, one more message of any size is queued.
-    assert.equal(queueFull(9, 999, waiting), false);
-    assert.equal(queueFull(10, 0, waiting), true);
-    assert.equal(queueFull(1, 1000, waiting), true);
-  });
-});
 
 describe('handler concurrency', () => {
   it('never runs more than maxConcurrentHandlers at once, and pauses reading while saturated', async () => {

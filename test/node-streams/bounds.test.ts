@@ -4,14 +4,14 @@
  * callback and never reads, so the server keeps reading for the response (the deadlock rule)
  * while its handlers are saturated. Its queued work is bounded in messages and bytes, the -32001
  * refusals stop once the write queue is full, reading pauses, and the heap retained after GC stays
- * small. Also: queued bytes are the frames' bytes, and the write queue counts UTF-8 bytes exactly.
+ * small. Also: queued bytes are the frames' bytes, and answers waiting to be sent are counted in
+ * UTF-8 bytes exactly.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
@@ -19,8 +19,8 @@ import fc from 'fast-check';
 
 import { Dispatcher } from '../../src/dispatch/index.js';
 import { connect, type ConnectionContext } from '../../src/node-streams/index.js';
-import { WriteQueue } from '../../src/node-streams/write-queue.js';
 import { JsonRpcPeer } from '../../src/peer.js';
+import { ProtocolEngine } from '../../src/protocol/engine.js';
 import { delay, memoryPair, waitFor } from './helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -110,14 +110,19 @@ describe('memory a remote peer controls (the deadlock rule under attack)', () =>
 });
 
 describe('bytes are counted exactly', () => {
-  it('the write queue counts the UTF-8 bytes of what it holds, whatever the text', () => {
+  it('the answers waiting behind blocked output are counted in UTF-8 bytes, whatever the text', () => {
+    // (They are what maxWriteQueueBytes bounds; the engine counts them, with Node's byteLength here.)
     fc.assert(
-      fc.property(fc.array(fc.string({ unit: 'binary', maxLength: 40 }), { maxLength: 20 }), (texts) => {
-        const sink = new PassThrough();
-        const queue = new WriteQueue(sink, 16 * 1024, 1024 * 1024, () => undefined);
-        for (const text of texts) queue.push(text);
-        assert.equal(queue.pendingBytes, Buffer.byteLength(texts.join(''), 'utf8'));
-        queue.fail(new Error('done'));
+      fc.property(fc.array(fc.string({ unit: 'binary', maxLength: 40 }), { maxLength: 20 }), (ids) => {
+        const engine = new ProtocolEngine({ utf8Length: (text) => Buffer.byteLength(text, 'utf8') });
+        engine.request('ours'); // the deadlock rule: reading goes on while the output is blocked
+        engine.setWriteBlocked(true);
+        // Invalid params: each is answered -32600 with its id, by the engine itself.
+        engine.receive(ids.map((id) => JSON.stringify({ jsonrpc: '2.0', id, method: 'x', params: 5 }) + '\n').join(''));
+        const replies: string[] = [];
+        for (let event = engine.next(); event !== undefined; event = engine.next()) if (event.kind === 'reply') replies.push(event.text);
+        assert.equal(replies.length, ids.length);
+        assert.equal(engine.state.blockedReplyBytes, Buffer.byteLength(replies.join(''), 'utf8'));
       }),
     );
   });
@@ -171,10 +176,10 @@ describe('the per-connection bounds', () => {
     await waitFor(() => server.pendingCount === 1, 2000, 'the first handler waiting on its callback');
     a.writable.write(Buffer.concat(Array.from({ length: 20 }, () => peer.request('work', [pad]).bytes)));
     await waitFor(() => server.queuedMessages + answers.length === 20, 2000, 'queued or refused');
-    // Queued until the bound is reached (one more message of any size fits before), then refused.
-    assert.equal(server.queuedMessages, 4);
-    assert.ok(server.queuedBytes >= 1000 && server.queuedBytes < 1300, String(server.queuedBytes));
-    assert.equal(answers.length, 16);
+    // Queued while they fit in the bound (one message larger than it would still queue alone), then refused.
+    assert.equal(server.queuedMessages, 3);
+    assert.ok(server.queuedBytes > 700 && server.queuedBytes <= 1000, String(server.queuedBytes));
+    assert.equal(answers.length, 17);
     for (const answer of answers) {
       assert.equal(answer.error?.code, -32001);
       assert.match(answer.error?.data?.reason ?? '', /1000 bytes/);

@@ -102,20 +102,26 @@ test('a sequential method waits for the handlers before it and holds the ones af
   assert.deepEqual(kinds(drain(server).events), ['request read 3']);
 });
 
-test('a sequential predicate that throws is contained: reported, and the method runs alone', () => {
+test('a sequential predicate that throws (or returns a promise) fails that message only: handed out with its failure, not alone', () => {
+  const thrown = new Error('predicate broke');
   const server = engine({
     sequential: (method) => {
-      if (method === 'bad') throw new Error('predicate broke');
+      if (method === 'bad') throw thrown;
+      // (Its rejection must be handled by the engine: the test runner fails on an unhandled one.)
+      if (method === 'async') return Promise.reject(new Error('later')) as never;
       return false;
     },
+    maxConcurrentHandlers: 4,
   });
-  server.receive(req(1, 'a') + req(2, 'bad') + req(3, 'c'));
-  const first = drain(server, () => HOLD);
-  assert.deepEqual(kinds(first.events), ['request a 1', 'callbackError']);
-  const report = first.events[1]!;
-  assert.ok(report.kind === 'callbackError' && report.callback === 'sequential');
-  write([], server.respond(first.held[0]!, 1));
-  assert.deepEqual(kinds(drain(server, () => HOLD).events), ['request bad 2']);
+  server.receive(req(1, 'a') + req(2, 'bad') + req(3, 'async') + req(4, 'c'));
+  const { events } = drain(server, () => HOLD);
+  assert.deepEqual(kinds(events), ['request a 1', 'request bad 2', 'request async 3', 'request c 4'], 'nothing runs alone, nothing waits');
+  const failures = events.map((e) => (e.kind === 'request' ? e.sequentialFailure : undefined));
+  assert.equal(failures[0], undefined);
+  assert.equal(failures[1]?.error, thrown);
+  assert.match(String(failures[2]?.error), /returned a promise for 'async'/);
+  assert.equal(failures[3], undefined);
+  assert.equal(server.state.sequentialRunning, false);
 });
 
 test('options are checked', () => {

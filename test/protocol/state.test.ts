@@ -1,9 +1,9 @@
-import { test } from 'node:test';
+import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Change, PHASE_AFTER, idle, initialState, mayParse, mayStartHandler, update, type Phase } from '../../src/protocol/state.js';
+import { Change, PHASE_AFTER, idle, initialState, mayParse, mayStartHandler, queueFull, update, type ConnectionState, type Phase } from '../../src/protocol/state.js';
 
-const limits = { maxConcurrentHandlers: 2, maxQueuedMessages: 2, maxQueuedBytes: 100 };
+const limits = { maxConcurrentHandlers: 2, maxQueuedMessages: 2, maxQueuedBytes: 100, maxWriteQueueBytes: 1000 };
 const order: Phase[] = ['open', 'inputEnded', 'closing', 'closed'];
 
 test('the phase only moves forward along the table, and the first cause stays', () => {
@@ -73,4 +73,45 @@ test('mayParse: the deadlock rule reads on while a request of ours waits, until 
   assert.equal(state.queued, 2);
   update(state, Change.Unqueued, 60);
   assert.equal(mayParse(state, limits), false, 'one entry, but over the byte bound');
+});
+
+// The read gate's rules of the former Node connection (node-streams/read-gate.ts), as the engine keeps them.
+describe('the read gate rules', () => {
+  const gate = { maxConcurrentHandlers: 4, maxQueuedMessages: 10, maxQueuedBytes: 1000, maxWriteQueueBytes: 500 };
+  const at = (fields: Partial<ConnectionState>): ConnectionState => ({ ...initialState(), ...fields });
+
+  it('reads when ready, not when saturated, queued, held by a sequential handler or blocked on drain', () => {
+    assert.equal(mayParse(at({}), gate), true);
+    assert.equal(mayParse(at({ running: 4 }), gate), false);
+    assert.equal(mayParse(at({ queued: 1 }), gate), false);
+    assert.equal(mayParse(at({ running: 1, sequentialRunning: true }), gate), false);
+    assert.equal(mayParse(at({ writeBlocked: true }), gate), false);
+    assert.equal(mayStartHandler(at({ running: 3 }), gate), true);
+    assert.equal(mayStartHandler(at({ writeBlocked: true }), gate), false);
+  });
+
+  it('always reads while this side waits for responses (the deadlock rule)', () => {
+    for (const fields of [{ running: 4 }, { queued: 100 }, { running: 1, sequentialRunning: true }, { writeBlocked: true }]) {
+      assert.equal(mayParse(at({ ...fields, pendingOutgoing: 1 }), gate), true, JSON.stringify(fields));
+    }
+  });
+
+  it('under the deadlock rule, pauses only when the output is blocked and a bound is reached', () => {
+    const waiting = { running: 4, pendingOutgoing: 1 };
+    const fullByCount = { ...waiting, queued: 10 };
+    const fullByBytes = { ...waiting, queued: 2, queuedBytes: 1000 };
+    assert.equal(mayParse(at(fullByCount), gate), true, 'refusals can still be written');
+    assert.equal(mayParse(at(fullByBytes), gate), true);
+    assert.equal(mayParse(at({ ...waiting, queued: 9, queuedBytes: 999, writeBlocked: true }), gate), true, 'the queue has room');
+    assert.equal(mayParse(at({ ...fullByCount, writeBlocked: true }), gate), false);
+    assert.equal(mayParse(at({ ...fullByBytes, writeBlocked: true }), gate), false);
+    // Answers made while blocked count against the queue's bounds, and alone against maxWriteQueueBytes.
+    assert.equal(mayParse(at({ ...waiting, queued: 5, writeBlocked: true, blockedReplies: 5 }), gate), false);
+    assert.equal(mayParse(at({ ...waiting, writeBlocked: true, blockedReplies: 1, blockedReplyBytes: 499 }), gate), true);
+    assert.equal(mayParse(at({ ...waiting, writeBlocked: true, blockedReplies: 1, blockedReplyBytes: 500 }), gate), false);
+    // Until a bound is reached, the queue is not full.
+    assert.equal(queueFull(at({ queued: 9, queuedBytes: 999 }), gate), false);
+    assert.equal(queueFull(at({ queued: 10 }), gate), true);
+    assert.equal(queueFull(at({ queued: 1, queuedBytes: 1000 }), gate), true);
+  });
 });

@@ -103,6 +103,20 @@ describe('createFetchHandler: every status', () => {
     assert.equal((await handler(post(streamed(fits)))).status, 200);
   });
 
+  it('400 when the body cannot be read (the stream fails mid-body)', async () => {
+    let sent = false;
+    const failing = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent) return controller.error(new Error('client went away'));
+        sent = true;
+        controller.enqueue(new TextEncoder().encode('{"jsonrpc":"2.0",'));
+      },
+    });
+    const response = await handler(post(failing));
+    assert.equal(response.status, 400);
+    assert.doesNotMatch(await response.text(), /client went away/);
+  });
+
   it('onRequest refuses (401 with its headers), lets through, and a throwing hook is a bare 500', async () => {
     const faults: unknown[] = [];
     const guarded = createFetchHandler(dispatcher, {

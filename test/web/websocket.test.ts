@@ -103,6 +103,19 @@ describe('connectWebSocket', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
+  it('closing or destroying before the socket opens throws nothing and leaves nothing unhandled', async () => {
+    const { server, url } = await listen();
+    for (const end of ['close', 'destroy'] as const) {
+      const connection = connectWebSocket(new WebSocket(url));
+      const call = connection.request('x').then(() => undefined, (err: unknown) => err);
+      if (end === 'close') await connection.close();
+      else connection.destroy();
+      assert.match(String((await call as Error).message), /closed locally|destroyed locally/);
+    }
+    await delay(50); // ws reports the aborted handshake on a later tick: it must find a listener
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
   it('pauses the ws socket while every handler is busy, and reads on once one finishes', async () => {
     const { client, accepted, close } = await socketPair();
     let release!: () => void;
