@@ -1,12 +1,13 @@
 /**
  * `npm run bench`: every benchmark in bench/, side by side, in one run.
  *
- *   node --expose-gc dist/bench/run.js [--quick] [--only framing|tcp|flood|tap|channels[,...]] [--json FILE] [--rounds N]
+ *   node --expose-gc dist/bench/run.js [--quick] [--only framing|tcp|flood|tap|tracing|channels[,...]] [--json FILE] [--rounds N]
  *
  * - framing: framing + parse throughput per framing and chunking (bench/framing.ts)
  * - tcp:     end-to-end TCP req/s (256 in flight) and one-at-a-time p50/p99 (bench/tcp.ts)
  * - flood:   peak RSS of a receiver under a flood of notifications (bench/flood.ts)
  * - tap:     what `jsonrpc-wire tap` adds to a child's stdio: req/s and p50/p99 (bench/tap.ts)
+ * - tracing: what diagnostics_channel and the trace option cost a connection (bench/tracing.ts)
  * - channels: pipelined req/s over a MessageChannel and a loopback WebSocket (bench/channels.ts)
  *
  * Progress lines go to stderr, tables to stdout. Ends with the project's targets, checked against
@@ -19,9 +20,10 @@ import {
 import { runTcpBench, TCP_REFS } from './tcp.js';
 import { runFloodBench, FLOOD_REFS, RSS_BUDGET_MIB, VARIANTS, floodCaseName } from './flood.js';
 import { runTapBench, TAP_REFS } from './tap.js';
+import { runTracingBench, TRACING_REFS } from './tracing.js';
 import { CHANNEL_CASES, CHANNEL_REFS, runChannelBench } from './channels.js';
 
-const PARTS = ['framing', 'tcp', 'flood', 'tap', 'channels'] as const;
+const PARTS = ['framing', 'tcp', 'flood', 'tap', 'tracing', 'channels'] as const;
 type Part = (typeof PARTS)[number];
 
 interface Args {
@@ -33,7 +35,7 @@ interface Args {
 
 function usage(message?: string): never {
   if (message) process.stderr.write(`run.js: ${message}\n`);
-  process.stderr.write('usage: node --expose-gc dist/bench/run.js [--quick] [--only framing|tcp|flood|tap|channels[,...]] [--json FILE] [--rounds N]\n');
+  process.stderr.write('usage: node --expose-gc dist/bench/run.js [--quick] [--only framing|tcp|flood|tap|tracing|channels[,...]] [--json FILE] [--rounds N]\n');
   process.exit(2);
 }
 
@@ -47,7 +49,7 @@ function parseArgs(argv: string[]): Args {
     if (arg === '--quick') args.quick = true;
     else if (arg === '--only') {
       const parts = next().split(',');
-      for (const p of parts) if (!PARTS.includes(p as Part)) usage(`unknown part '${p}' (framing, tcp, flood, tap or channels)`);
+      for (const p of parts) if (!PARTS.includes(p as Part)) usage(`unknown part '${p}' (framing, tcp, flood, tap, tracing or channels)`);
       args.only = parts as Part[];
     } else if (arg === '--json') args.json = next();
     else if (arg === '--rounds') {
@@ -157,6 +159,7 @@ function targets(rows: Row[]): Check[] {
     }
   }
   checks.push(...tapTargets(rows));
+  checks.push(...tracingTargets(rows));
   checks.push(...channelTargets(rows));
   return checks;
 }
@@ -184,6 +187,22 @@ function channelTargets(rows: Row[]): Check[] {
     }
   }
   return checks;
+}
+
+/** diagnostics_channel costs nothing measurable while nobody subscribes. */
+function tracingTargets(rows: Row[]): Check[] {
+  const find = (metric: string, contender: string) =>
+    rows.find((r) => r.suite === 'tracing' && r.metric === metric && r.contender === contender && r.samples.length > 0);
+  const [without, unsubscribed] = [find('CPU per request', 'without channels'), find('CPU per request', 'channels, nobody subscribed')];
+  if (!without || !unsubscribed) return [];
+  const paired = pairedRatios(unsubscribed.samples, without.samples);
+  return [
+    {
+      target: 'tracing: channels nobody subscribes to add <= 3% CPU per request (median of per-round ratios)',
+      measured: `${fmtRatio(paired.median)} (rounds ${fmtRatio(paired.min)}..${fmtRatio(paired.max)}; ${fmt(unsubscribed.median)} vs ${fmt(without.median)} us)`,
+      pass: paired.median <= 1.03,
+    },
+  ];
 }
 
 /** tap's overhead over a direct child pipe: at most ~5% of pipelined req/s and ~100 us of p50. */
@@ -243,6 +262,10 @@ async function main(): Promise<void> {
         const tapRows = await runTapBench({ quick: args.quick, rounds: args.rounds });
         printRows(tapRows, { refs: TAP_REFS });
         rows.push(...tapRows);
+      } else if (part === 'tracing') {
+        const tracingRows = await runTracingBench({ quick: args.quick, rounds: args.rounds });
+        printRows(tracingRows, { refs: TRACING_REFS });
+        rows.push(...tracingRows);
       } else {
         const floodRows = await runFloodBench({ quick: args.quick, rounds: args.rounds });
         printRows(floodRows.filter((r) => r.samples.length > 0), { refs: FLOOD_REFS });

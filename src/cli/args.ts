@@ -60,6 +60,8 @@ export interface CallCommand {
   framing: FramingName;
   timeoutMs: number;
   verbose: boolean;
+  /** Print every message both ways to stderr (--trace). */
+  trace: boolean;
   /** Either one call from the command line, or a script of calls (a file path or '-' for stdin). */
   steps: CallStep[] | { script: string };
   /** Run the rest of a script after a step gets an error response. */
@@ -90,6 +92,7 @@ const CALL_OPTIONS = {
   ...COMMON_OPTIONS,
   timeout: { type: 'string' },
   verbose: { type: 'boolean' },
+  trace: { type: 'boolean' },
   script: { type: 'string' },
   'keep-going': { type: 'boolean' },
 } as const;
@@ -192,6 +195,7 @@ function parseCall({ values, positionals }: Parsed<typeof CALL_OPTIONS>, child: 
     framing,
     timeoutMs,
     verbose: values.verbose === true,
+    trace: values.trace === true,
     steps,
     keepGoing: values['keep-going'] === true,
   };

@@ -16,9 +16,10 @@ import { Dispatcher } from '../dispatch/dispatcher.js';
 import { JsonRpcException, JsonRpcMethodNotFoundError } from '../parser/errors.js';
 import { JsonRpcInvalidResponseError } from '../parser/invalid-response.js';
 import { encodeMessage, type JsonRpcParams } from '../parser/messages.js';
-import type { ConnectionContext } from '../connection/types.js';
+import type { ConnectionContext } from '../connection/connection.js';
 import { ConnectionClosedError, RequestTimeoutError } from '../connection/errors.js';
 import { EXIT, parseScriptLine, SIGNAL_EXIT, UsageError, type CallCommand, type CallStep } from './args.js';
+import { traceLine } from './call-trace.js';
 import { CliFailure, describeEndpoint, openEndpoint, type OpenConnection } from './endpoint.js';
 import { FramingWatch, QUIET_MS } from './framing-watch.js';
 import type { Interrupt, Interrupts } from './interrupts.js';
@@ -102,6 +103,7 @@ export async function runCall(command: CallCommand, io: CallIo): Promise<number>
       passStderr: command.verbose,
       connectTimeoutMs: command.timeoutMs,
       signal: stop.controller.signal,
+      trace: command.trace ? (event) => io.stderr.write(`${traceLine(event, startedAt)}\n`) : undefined,
     });
     open.incoming.on('data', (chunk: Uint8Array) => {
       const verdict = watch.add(chunk);

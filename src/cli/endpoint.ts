@@ -9,8 +9,8 @@ import type { Readable } from 'node:stream';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { FramingName } from '../framing/types.js';
 import { spawnConnection, type ChildExit, type JsonRpcChild } from '../node-streams/child-process.js';
-import type { JsonRpcConnection } from '../connection/connection.js';
-import type { ConnectionContext } from '../connection/types.js';
+import type { ConnectionContext, JsonRpcConnection } from '../connection/connection.js';
+import type { TraceEvent } from '../connection/trace.js';
 import { connect } from '../node-streams/connect.js';
 import { EXIT, type Endpoint } from './args.js';
 
@@ -49,6 +49,8 @@ export interface EndpointOptions {
   connectTimeoutMs: number;
   /** Aborting stops connecting; the promise then rejects with the signal's reason. */
   signal: AbortSignal;
+  /** The connection's `trace` option (`call --trace`). */
+  trace: ((event: TraceEvent) => void) | undefined;
 }
 
 export function describeEndpoint(endpoint: Endpoint): string {
@@ -69,7 +71,7 @@ export async function openEndpoint(endpoint: Endpoint, options: EndpointOptions)
     return spawnServer(endpoint.command, endpoint.args, options);
   }
   const socket = await connectSocket(endpoint, options);
-  const connection = connect(socket, { framing: options.framing, dispatcher: options.dispatcher as Dispatcher });
+  const connection = connect(socket, { framing: options.framing, dispatcher: options.dispatcher as Dispatcher, trace: options.trace });
   return {
     connection,
     incoming: socket,
@@ -83,6 +85,7 @@ async function spawnServer(command: string, args: string[], options: EndpointOpt
     framing: options.framing,
     dispatcher: options.dispatcher as Dispatcher,
     stderr: options.passStderr ? 'inherit' : 'capture',
+    trace: options.trace,
   });
   // Wait until it runs: a command that cannot start must not read as "the connection closed".
   const failed = await new Promise<Error | undefined>((resolve) => {

@@ -57,6 +57,8 @@ ${FRAMING}.
   --timeout MS        give up after MS milliseconds (default 30000); connecting counts, and in a
                       script each step gets MS
   --verbose           print the server's notifications and requests, and stray responses, to stderr
+  --trace             print every message both ways to stderr as it crosses: its time since the
+                      call started, its size and, for a response, its request's method and latency
   --script FILE|-     run one step per line: {"method": "...", "params": ..., "notification": true?};
                       blank lines and lines starting with # or // are skipped. Each result is printed
                       as one line {"line": N, "method": "...", "result": ...} (or "error": ...)

@@ -3,7 +3,7 @@
  * "Seeing the traffic" documents every field; this file is the one place their names are spelled.
  */
 import type { FramingName } from '../framing/types.js';
-import type { JsonRpcId } from '../parser/messages.js';
+import type { MessageFacts } from '../connection/trace.js';
 
 /** Which way a message went: from the client to the server, or back. */
 export type Direction = 'to-server' | 'to-client';
@@ -15,30 +15,16 @@ interface LineBase {
   readonly conn?: number;
 }
 
-/** One message, or one entry of a batch. */
-export interface MessageLine extends LineBase {
+/**
+ * One message, or one entry of a batch: the facts a `trace` event has (id, method, latencyMs, ...;
+ * with --redact, `message` is its shape and `text` is left out).
+ */
+export interface MessageLine extends LineBase, MessageFacts {
   readonly kind: 'request' | 'notification' | 'response' | 'invalid';
   readonly dir: Direction;
   readonly framing: FramingName;
   /** Bytes of the message's JSON text (a batch's whole text, on its first entry only). */
   readonly size: number;
-  readonly id?: JsonRpcId;
-  /** A request's or notification's method; on a response, the method of the request it answers. */
-  readonly method?: string;
-  /** On a response: milliseconds since the request it answers was read. */
-  readonly latencyMs?: number;
-  /** On an error response: its error code. */
-  readonly errorCode?: number;
-  /** On a response whose id matches no request seen (or one forgotten past the bound). */
-  readonly unmatched?: true;
-  /** Position of the entry in a batch of `of` messages. */
-  readonly batch?: { readonly index: number; readonly of: number };
-  /** On an invalid message: why it is not a JSON-RPC message. */
-  readonly problem?: string;
-  /** On an invalid message: its text, cut at a bound (absent with --redact). */
-  readonly text?: string;
-  /** The message as sent (with --redact: params, result and error data replaced by their shape). */
-  readonly message?: unknown;
 }
 
 /** Bytes the framer could not cut into messages: its explanation, which quotes them. */

@@ -12,13 +12,11 @@ import type { Framer, FramingName } from '../framing/types.js';
 import { utf8ByteLength } from '../framing/utf8.js';
 import type { JsonRpcException } from '../parser/errors.js';
 import { parseMessage, type JsonRpcId, type JsonRpcSingleMessage } from '../parser/messages.js';
+import { latencySince, MAX_SEEN_REQUESTS, SeenRequests } from '../connection/seen-requests.js';
+import { invalidProblem, invalidText } from '../connection/trace.js';
 import type { Direction, MessageLine } from './log-format.js';
 import { redactMessage } from './redact.js';
 
-/** Requests remembered per direction while they wait for their response; past this the oldest is forgotten. */
-export const MAX_PENDING_REQUESTS = 10_000;
-/** Characters of an invalid message's text kept in its line. */
-export const MAX_INVALID_TEXT = 1024;
 
 export interface MessageLogOptions {
   readonly framing: FramingName;
@@ -31,24 +29,19 @@ export interface MessageLogOptions {
   readonly maxPendingRequests?: number;
 }
 
-interface Pending {
-  readonly method: string;
-  readonly time: number;
-}
-
 export class MessageLog {
   private readonly framers: Record<Direction, Framer>;
-  /** Requests waiting for their answer, by the direction they went and their id (`1` and `"1"` differ as Map keys). */
-  private readonly pending: Record<Direction, Map<JsonRpcId, Pending>> = { 'to-server': new Map(), 'to-client': new Map() };
+  /** Requests waiting for their answer, by the direction they went. */
+  private readonly pending: Record<Direction, SeenRequests>;
   private readonly utf8Length: (text: string) => number;
-  private readonly maxPending: number;
   /** The ISO form of the last time seen: every message of a chunk has the same. */
   private iso = { time: NaN, text: '' };
 
   constructor(private readonly options: MessageLogOptions) {
     this.framers = { 'to-server': createFramer(options.framing), 'to-client': createFramer(options.framing) };
     this.utf8Length = options.utf8Length ?? utf8ByteLength;
-    this.maxPending = options.maxPendingRequests ?? MAX_PENDING_REQUESTS;
+    const max = options.maxPendingRequests ?? MAX_SEEN_REQUESTS;
+    this.pending = { 'to-server': new SeenRequests(max), 'to-client': new SeenRequests(max) };
   }
 
   /** Requests seen and not yet answered. */
@@ -110,14 +103,14 @@ export class MessageLog {
     const redact = this.options.redact === true;
     if (message.kind !== 'batch') {
       // The frame text is the message exactly as sent: embed it as is unless it spans lines.
-      const raw = message.kind === 'invalid' ? undefined : redact ? JSON.stringify(redactMessage(value())) : oneLine(text, value);
+      const raw = isInvalid(message) ? undefined : redact ? JSON.stringify(redactMessage(value())) : oneLine(text, value);
       out.push(this.line(dir, time, message, size, raw, text));
       return;
     }
     const entries = value() as unknown[];
     message.messages.forEach((entry, index) => {
       const json = JSON.stringify(entries[index]) ?? '';
-      const raw = entry.kind === 'invalid' ? undefined : redact ? JSON.stringify(redactMessage(entries[index])) : json;
+      const raw = isInvalid(entry) ? undefined : redact ? JSON.stringify(redactMessage(entries[index])) : json;
       out.push(this.line(dir, time, entry, index === 0 ? size : 0, raw, json, { index, of: entries.length }));
     });
   }
@@ -131,49 +124,47 @@ export class MessageLog {
     text: string,
     batch?: MessageLine['batch'],
   ): string {
-    let json = `${this.head(dir, time)},"size":${size},"kind":"${message.kind}"`;
+    let json = `${this.head(dir, time)},"size":${size},"kind":"${isInvalid(message) ? 'invalid' : message.kind}"`;
     if (batch !== undefined) json += `,"batch":{"index":${batch.index},"of":${batch.of}}`;
     switch (message.kind) {
       case 'request':
         json += `,"id":${JSON.stringify(message.id)},"method":${JSON.stringify(message.method)}`;
-        this.remember(dir, message.id, message.method, time);
+        this.pending[dir].add(message.id, message.method, time);
         break;
       case 'notification':
         json += `,"method":${JSON.stringify(message.method)}`;
         break;
-      case 'response': {
-        json += `,"id":${JSON.stringify(message.id)}`;
-        const request = this.answer(dir, message.id);
-        if (request === undefined) json += ',"unmatched":true';
-        else json += `,"method":${JSON.stringify(request.method)},"latencyMs":${Math.round((time - request.time) * 1000) / 1000}`;
+      case 'response':
+        json += `,"id":${JSON.stringify(message.id)}${this.answers(dir, message.id, time)}`;
         if (!message.isSuccess) json += `,"errorCode":${message.error.code}`;
         break;
-      }
+      case 'invalidResponse':
+        // Shaped like a response: it settles the request with its id, so it is paired like one.
+        json += `,"id":${JSON.stringify(message.id)}${this.answers(dir, message.id, time)}`;
+        json += `,"problem":${JSON.stringify(`Invalid response: ${message.problem}`)}`;
+        if (this.options.redact !== true) json += `,"text":${JSON.stringify(invalidText(text))}`;
+        break;
       case 'invalid': {
         if (message.id !== null) json += `,"id":${JSON.stringify(message.id)}`;
-        const reason = (message.error.data as { reason?: unknown } | undefined)?.reason;
-        const problem = typeof reason === 'string' ? `${message.error.message}: ${reason}` : message.error.message;
-        json += `,"problem":${JSON.stringify(problem)}`;
-        if (this.options.redact !== true) json += `,"text":${JSON.stringify(text.length > MAX_INVALID_TEXT ? `${text.slice(0, MAX_INVALID_TEXT)}...` : text)}`;
+        json += `,"problem":${JSON.stringify(invalidProblem(message))}`;
+        if (this.options.redact !== true) json += `,"text":${JSON.stringify(invalidText(text))}`;
         break;
       }
     }
     return raw === undefined ? `${json}}` : `${json},"message":${raw}}`;
   }
 
-  private remember(dir: Direction, id: JsonRpcId, method: string, time: number): void {
-    const pending = this.pending[dir];
-    pending.delete(id); // a reused id: the newer request is the one to be answered
-    if (pending.size >= this.maxPending) pending.delete(pending.keys().next().value as JsonRpcId);
-    pending.set(id, { method, time });
+  /** The fields of a response's line that say which request (sent the other way) it answers. */
+  private answers(dir: Direction, id: JsonRpcId, time: number): string {
+    const request = id === null ? undefined : this.pending[dir === 'to-client' ? 'to-server' : 'to-client'].take(id);
+    if (request === undefined) return ',"unmatched":true';
+    return `,"method":${JSON.stringify(request.method)},"latencyMs":${latencySince(request, time)}`;
   }
+}
 
-  private answer(responseDir: Direction, id: JsonRpcId): Pending | undefined {
-    const pending = this.pending[responseDir === 'to-client' ? 'to-server' : 'to-client'];
-    const request = pending.get(id);
-    if (request !== undefined) pending.delete(id);
-    return request;
-  }
+/** Not a JSON-RPC message, or shaped like a response but breaking the specification: logged as `invalid`. */
+function isInvalid(message: JsonRpcSingleMessage): boolean {
+  return message.kind === 'invalid' || message.kind === 'invalidResponse';
 }
 
 /** The framing a line was read in: with 'auto', the one detected so far ('auto' before that). */

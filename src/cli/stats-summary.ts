@@ -130,8 +130,12 @@ export class Summarizer {
     }
     this.messages[line.dir]++;
     if (line.size > 0) insertLargest(this.largest, line);
-    if (line.kind === 'invalid') count(this.invalid, line.problem ?? '');
-    else if (line.kind === 'response') this.settle(line, at);
+    if (line.kind === 'invalid') {
+      count(this.invalid, line.problem ?? '');
+      // A response that breaks the specification still answers (fails) the request with its id:
+      // the log paired it (a method and latency) or found no request (unmatched).
+      if (line.latencyMs !== undefined || line.unmatched === true) this.settle(line, at, true);
+    } else if (line.kind === 'response') this.settle(line, at, line.errorCode !== undefined);
     else {
       const stats = this.statsOf(line.method ?? '');
       stats.largest = Math.max(stats.largest, line.size);
@@ -176,8 +180,8 @@ export class Summarizer {
     this.pending.set(keyOf(line, line.dir), { line: brief(line), call });
   }
 
-  /** A response settles the request with its id that went the other way. */
-  private settle(line: MessageLine, at: number): void {
+  /** A response settles the request with its id that went the other way (an error when `failed`). */
+  private settle(line: MessageLine, at: number, failed: boolean): void {
     const key = keyOf(line, other(line.dir));
     const request = this.pending.get(key);
     if (request === undefined) {
@@ -187,11 +191,11 @@ export class Summarizer {
     this.pending.delete(key);
     const stats = this.statsOf(request.line.method ?? '');
     stats.largest = Math.max(stats.largest, line.size);
-    if (line.errorCode !== undefined) stats.errors++;
+    if (failed) stats.errors++;
     if (line.latencyMs !== undefined) stats.latencies.push(line.latencyMs);
     if (request.call !== undefined) {
       request.call.end = at;
-      request.call.error = line.errorCode !== undefined;
+      request.call.error = failed;
     }
   }
 

@@ -53,16 +53,23 @@ export const now = (): number => performance.timeOrigin + performance.now();
 export class TapLog {
   private readonly worker: Worker;
   private readonly processed: BigInt64Array;
-  private posted = 0n;
+  /** Bytes handed to the log thread so far (exact as a number up to 8 PiB). */
+  private posted = 0;
   private failed = false;
   private readonly backlogBytes: number;
   /** Bytes not copied, per connection and direction, still to be announced. */
   private readonly skipped = new Map<string, number>();
   private readonly finished: Promise<void>;
-  /** What is still to be handed to the log thread, in order; and the buffers in it. */
+  /** What is still to be handed to the log thread, in order. */
   private batch: ToLogWorker[] = [];
-  private batchBuffers: ArrayBuffer[] = [];
-  private batchBytes = 0;
+  /**
+   * The batch's chunks are copied into one buffer, handed over (transferred, not copied again)
+   * with the batch: one allocation and one transfer per batch, not one per chunk.
+   */
+  private buffer = new Uint8Array(LOG_BATCH_BYTES);
+  private used = 0;
+  /** Chunks larger than a batch buffer get their own, handed over with the batch too. */
+  private ownBuffers: ArrayBuffer[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: TapLogOptions) {
@@ -91,31 +98,21 @@ export class TapLog {
   observe(conn: number, dir: Direction, chunk: Uint8Array): void {
     if (this.failed) return;
     const time = now();
-    const key = `${conn} ${dir}`;
-    const backlog = Number(this.posted - Atomics.load(this.processed, 0));
+    const backlog = this.posted - Number(Atomics.load(this.processed, 0));
     if (backlog + chunk.length > this.backlogBytes) {
+      const key = `${conn} ${dir}`;
       this.skipped.set(key, (this.skipped.get(key) ?? 0) + chunk.length);
       return;
     }
-    const skipped = this.skipped.get(key);
-    if (skipped !== undefined) {
-      this.skipped.delete(key);
-      this.post({ type: 'skipped', conn, dir, time, bytes: skipped });
-    }
-    // A fresh buffer (never a slice of Node's shared pool), handed over to the log thread.
-    const copy = new Uint8Array(chunk);
-    this.posted += BigInt(copy.length);
-    this.batchBuffers.push(copy.buffer);
-    this.batchBytes += copy.length;
-    this.post({ type: 'bytes', conn, dir, time, bytes: copy });
-    if (this.batchBytes >= LOG_BATCH_BYTES) this.flush();
+    if (this.skipped.size > 0) this.announceSkipped(conn, dir, time);
+    this.posted += chunk.length;
+    this.post({ type: 'bytes', conn, dir, time, bytes: this.copy(chunk) });
+    if (this.used >= LOG_BATCH_BYTES) this.flush();
   }
 
   /** `dir` of `conn` reached its end. */
   end(conn: number, dir: Direction): void {
-    const skipped = this.skipped.get(`${conn} ${dir}`);
-    if (skipped !== undefined) this.post({ type: 'skipped', conn, dir, time: now(), bytes: skipped });
-    this.skipped.delete(`${conn} ${dir}`);
+    this.announceSkipped(conn, dir, now());
     this.post({ type: 'end', conn, dir, time: now() });
   }
 
@@ -143,12 +140,39 @@ export class TapLog {
     this.timer ??= setTimeout(() => this.flush(), LOG_BATCH_MS);
   }
 
+  /** The bytes skipped in `dir` of `conn` since its last chunk that was logged, said before what comes next. */
+  private announceSkipped(conn: number, dir: Direction, time: number): void {
+    const key = `${conn} ${dir}`;
+    const skipped = this.skipped.get(key);
+    if (skipped === undefined) return;
+    this.skipped.delete(key);
+    this.post({ type: 'skipped', conn, dir, time, bytes: skipped });
+  }
+
+  /** `chunk` copied into the batch's buffer (never a view of Node's shared pool, which cannot be handed over). */
+  private copy(chunk: Uint8Array): Uint8Array {
+    if (chunk.length > LOG_BATCH_BYTES) {
+      const own = new Uint8Array(chunk);
+      this.ownBuffers.push(own.buffer);
+      return own;
+    }
+    if (this.used + chunk.length > LOG_BATCH_BYTES) this.flush();
+    const copy = this.buffer.subarray(this.used, this.used + chunk.length);
+    copy.set(chunk);
+    this.used += chunk.length;
+    return copy;
+  }
+
   private flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (!this.failed && this.batch.length > 0) this.worker.postMessage(this.batch, this.batchBuffers);
+    if (!this.failed && this.batch.length > 0) {
+      const handedOver = this.used > 0 ? [this.buffer.buffer, ...this.ownBuffers] : this.ownBuffers;
+      this.worker.postMessage(this.batch, handedOver);
+      if (this.used > 0) this.buffer = new Uint8Array(LOG_BATCH_BYTES);
+    }
     this.batch = [];
-    this.batchBuffers = [];
-    this.batchBytes = 0;
+    this.ownBuffers = [];
+    this.used = 0;
   }
 }

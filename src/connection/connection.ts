@@ -10,35 +10,35 @@
  *
  * The protocol is the engine's (src/protocol): what each message means, what is answered, what
  * may run and when reading may go on. This class adds promises (pending.ts), handlers
- * (handlers.ts), coalesced writes (write-queue.ts) and the life cycle, and runs one loop: after
- * anything happens (input, an answer, a drain, a call of ours) it asks the engine for events until
- * there are none, then pauses or resumes the transport as the engine says.
+ * (handlers.ts), coalesced writes (write-queue.ts) and the ending (life-cycle.ts), and runs one
+ * loop: after anything happens (input, an answer, a drain, a call of ours) it asks the engine for
+ * events until there are none, then pauses or resumes the transport as the engine says.
  */
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import { reportHandlerError, type ErrorPolicy } from '../dispatch/error-policy.js';
 import type { StandardSchemaV1 } from '../dispatch/standard-schema.js';
-import type { MethodTable, UntypedMethods } from '../dispatch/types.js';
-import { validatedAnswer } from '../dispatch/validation.js';
+import type { DispatchContext, MethodTable, UntypedMethods } from '../dispatch/types.js';
 import { JsonRpcRequestCancelledError } from '../parser/errors.js';
 import type { JsonRpcParams } from '../parser/messages.js';
 import { LSP_CONVENTIONS, PROGRESS_METHOD, type ProgressToken } from '../protocol/conventions.js';
 import { ProtocolEngine } from '../protocol/engine.js';
-import type { ClosingEvent, InputEndedEvent, ProtocolEvent } from '../protocol/events.js';
-import type { EndCause } from '../protocol/state.js';
-import { withEndDetail } from './end-detail.js';
-import { ConnectionClosedError, RequestAbortedError } from './errors.js';
+import type { ProtocolEvent } from '../protocol/events.js';
+import { ConnectionClosedError } from './errors.js';
 import { ConnectionListeners } from './events.js';
 import { callGuarded, reporter, type Report } from './guard.js';
 import { HandlerRunner } from './handlers.js';
-import { callOptions, type CheckedCallOptions } from './options.js';
+import { LifeCycle } from './life-cycle.js';
+import { engineOptions } from './options.js';
+import { Outgoing, type OutgoingMiddleware } from './outgoing.js';
 import { PendingRequest, ProgressWatcher, type EngineToken } from './pending.js';
+import { traceTransport } from './trace.js';
 import type { Transport } from './transport.js';
 import type {
   BatchEntry,
-  ConnectionContext,
   ConnectionEvents,
-  ConnectionOptions,
+  ConnectionSettings,
   Disposable,
+  HandlerContext,
   NotifyArgs,
   RequestArgs,
   RequestOptions,
@@ -49,6 +49,18 @@ import { WriteQueue } from './write-queue.js';
 
 const noop = (): void => {};
 
+/** What a handler receives as its context (with `{ params: ... }` registrations). */
+export interface ConnectionContext extends HandlerContext {
+  /** The connection the call came in on: call back to the remote side, ... */
+  readonly connection: JsonRpcConnection;
+}
+
+/** A connection's options (see `ConnectionSettings` for all but the dispatcher). */
+export interface ConnectionOptions<L extends MethodTable<L> = UntypedMethods> extends ConnectionSettings {
+  /** The methods this side serves; without one every request is answered -32601. */
+  dispatcher?: Dispatcher<L, ConnectionContext> | Dispatcher<L, DispatchContext>;
+}
+
 export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
   /** Resolves (never rejects) once the connection is closed, with why. */
   readonly closed: Promise<ConnectionClosedError>;
@@ -57,55 +69,28 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
   private readonly transport: Transport;
   private readonly writer: WriteQueue;
   private readonly runner: HandlerRunner;
+  private readonly life: LifeCycle;
+  private readonly outgoing: Outgoing;
   private readonly policy: ErrorPolicy;
   private readonly listeners: ConnectionListeners<ConnectionEvents>;
   private readonly progressFault: Report;
-  private resolveClosed!: (reason: ConnectionClosedError) => void;
 
-  private closeReason: ConnectionClosedError | undefined;
-  private graceful = true;
   private paused = false;
   private pumping = false;
   private pumpAgain = false;
-  private inputEnded = false;
-  /** A failure is being explained (a child's exit status): calls wait for the final reason. */
-  private failing = false;
-  /** Reasons being explained; the release waits for them. */
-  private explaining = 0;
-  private readonly afterExplained: (() => void)[] = [];
-  private readonly giveUp = (entry: PendingRequest, error: Error, reason: string): void => {
-    const text = this.engine.cancel(entry.id, reason);
-    if (text !== null) this.writer.push(text);
-    entry.fail(error);
-    this.pump();
-  };
-
   constructor(transport: Transport, options: ConnectionOptions<MethodTable<never>> = {}) {
+    // A failing trace or redact callback is reported like a listener's (with `event` naming it).
+    transport = traceTransport(transport, options, (error, event) =>
+      reportHandlerError(error, this.policy, { method: '', id: undefined, stage: 'listener', event }),
+    );
     this.transport = transport;
-    const framing = transport.kind === 'messages' ? 'message' : (options.framing ?? 'newline');
-    const legacy = options.cancellation === undefined ? undefined : options.cancellation ? 'lsp' : 'none';
-    this.engine = new ProtocolEngine<EngineToken>({
-      framing,
-      conventions: options.conventions ?? legacy,
-      maxMessageBytes: options.maxMessageBytes,
-      natives: options.natives,
-      maxConcurrentHandlers: options.maxConcurrentHandlers,
-      maxQueuedMessages: options.maxQueuedMessages,
-      maxQueuedBytes: options.maxQueuedBytes,
-      maxWriteQueueBytes: options.maxWriteQueueBytes,
-      maxBatchSize: options.maxBatchSize,
-      sequential: options.sequential,
-      utf8Length: options.utf8Length,
-    });
+    this.engine = new ProtocolEngine<EngineToken>(engineOptions(transport, options));
     this.policy = { exposeErrors: options.exposeErrors, onHandlerError: options.onHandlerError };
     this.listeners = new ConnectionListeners<ConnectionEvents>((error, event) =>
       reportHandlerError(error, this.policy, { method: '', id: undefined, stage: 'listener', event }),
     );
     this.progressFault = reporter(this.policy, { method: this.progressMethod(), id: undefined, stage: 'progress' });
-    this.closed = new Promise<ConnectionClosedError>((resolve) => {
-      this.resolveClosed = resolve;
-    });
-    this.writer = new WriteQueue(transport, this.onBlockedChange, this.onTransportError);
+    this.writer = new WriteQueue(transport, this.onBlockedChange, (error) => this.life.transportFailed(error));
     const engine = this.engine;
     const writer = this.writer;
     this.runner = new HandlerRunner(
@@ -117,9 +102,28 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
         droppedResponse: (request) => this.listeners.emit('droppedResponse', request),
         workDone: () => this.pump(),
       },
-      options.dispatcher as Dispatcher<UntypedMethods, ConnectionContext> | undefined,
+      options.dispatcher as Dispatcher<UntypedMethods, HandlerContext> | undefined,
       this.policy,
     );
+    const life = (this.life = new LifeCycle({
+      engine,
+      transport,
+      writer,
+      runner: this.runner,
+      listeners: this.listeners,
+      pump: () => this.pump(),
+    }));
+    this.closed = life.closed;
+    this.outgoing = new Outgoing({
+      engine,
+      writer,
+      life,
+      progressFault: this.progressFault,
+      sent: () => {
+        if (this.paused) this.pump();
+      },
+      pump: () => this.pump(),
+    });
     transport.start({
       data: (chunk) => {
         if (this.engine.state.phase !== 'open') return;
@@ -127,13 +131,13 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
         this.pump();
       },
       end: () => {
-        this.inputEnded = true;
+        life.inputEnded = true;
         this.engine.end();
         this.pump();
       },
       drain: () => this.writer.drained(),
-      writeClosed: this.onWriteClosed,
-      error: this.onTransportError,
+      writeClosed: life.writeClosed,
+      error: life.transportFailed,
     });
   }
 
@@ -153,78 +157,31 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
   request<K extends keyof R & string>(method: K, ...args: RequestArgs<R, K>): Promise<RequestResult<R, K>>;
   // (Named parameters in the implementation: a rest parameter would allocate an array per call.)
   request(method: string, params?: JsonRpcParams, options?: RequestOptions): Promise<unknown> {
-    let checked: CheckedCallOptions | undefined;
-    if (options !== undefined) {
-      const result = callOptions(options);
-      if (result instanceof Error) return Promise.reject(result);
-      checked = result;
-    }
-    const refusal = this.refusal('request');
-    if (refusal !== undefined) return refusal;
-    const signal = checked?.signal;
-    if (signal !== undefined && signal.aborted) return Promise.reject(new RequestAbortedError(method, signal.reason));
-    const entry = new PendingRequest(method, checked, this.giveUp, this.progressFault);
-    let text: string;
-    try {
-      ({ id: entry.id, text } = this.engine.request(method, params, entry, entry.wantsProgress));
-    } catch (err) {
-      return Promise.reject(err); // params with no JSON form (BigInt, a cycle)
-    }
-    entry.arm();
-    this.writer.push(text);
-    // A first pending request may reopen reading (the deadlock rule: its response must be read).
-    if (this.paused) this.pump();
-    const schema = checked?.result;
-    return schema === undefined ? entry.promise : validatedAnswer(method, schema, entry.promise, signal);
+    return this.outgoing.request(method, params, options);
   }
 
   /** Sends a notification; resolves once handed to the transport (await it to pace a flood). Never unhandled. */
   notify<K extends keyof R & string>(method: K, ...args: NotifyArgs<R, K>): Promise<void>;
   notify(method: string, params?: JsonRpcParams): Promise<void> {
-    const refusal = this.refusal('notification');
-    if (refusal !== undefined) return markHandled(refusal);
-    let text: string;
-    try {
-      text = this.engine.notify(method, params);
-    } catch (err) {
-      return markHandled(Promise.reject(err));
-    }
-    return this.writer.pushAndWait(text);
+    return this.outgoing.notify(method, params);
   }
 
   /**
    * Sends several calls as one batch. One promise per entry, in order: a request's settles like
    * `request()`'s (with `options`' signal and timeouts); a notification's resolves once written.
+   * Batches do not pass through outgoing middleware.
    */
   batch(entries: readonly BatchEntry[], options: RequestOptions = {}): Promise<unknown>[] {
-    const checked = callOptions(options);
-    if (checked instanceof Error) return entries.map(() => markHandled(Promise.reject(checked)));
-    const refusal = this.refusal('request');
-    if (refusal !== undefined) return entries.map(() => markHandled(refusal));
-    const signal = checked.signal;
-    if (signal !== undefined && signal.aborted) {
-      return entries.map((entry) => markHandled(Promise.reject(new RequestAbortedError(entry.method, signal.reason))));
-    }
-    const pending = entries.map((entry) =>
-      entry.notification === true ? undefined : new PendingRequest(entry.method, checked, this.giveUp, this.progressFault),
-    );
-    let ids: number[];
-    let text: string;
-    try {
-      ({ ids, text } = this.engine.batch(entries.map((entry, i) => ({ ...entry, token: pending[i] }))));
-    } catch (err) {
-      return entries.map(() => markHandled(Promise.reject(err)));
-    }
-    const written = this.writer.pushAndWait(text);
-    let next = 0;
-    const results = pending.map((entry) => {
-      if (entry === undefined) return written;
-      entry.id = ids[next++]!;
-      entry.arm();
-      return entry.promise;
-    });
-    if (this.paused) this.pump();
-    return results;
+    return this.outgoing.batch(entries, options);
+  }
+
+  /**
+   * Adds a middleware around every `request()` and `notify()` of this connection (auth tokens,
+   * metrics, retries): see outgoing.ts. The first added is the outermost.
+   */
+  use(middleware: OutgoingMiddleware): this {
+    this.outgoing.use(middleware);
+    return this;
   }
 
   /** Sends the conventions' progress notification (LSP's `$/progress` when they have none). */
@@ -275,7 +232,7 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
 
   /** False once closed, or once the remote side's input ended. */
   get isOpen(): boolean {
-    return this.engine.state.phase === 'open' && !this.failing;
+    return this.life.isOpen;
   }
 
   on<E extends keyof ConnectionEvents>(event: E, listener: ConnectionEvents[E]): this {
@@ -295,7 +252,7 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
    * running handlers' signals abort, what is queued is written and the transport closed. Idempotent.
    */
   close(): Promise<void> {
-    this.shutdown(new ConnectionClosedError('The connection was closed locally (close() was called)'), 'closed-locally', true);
+    this.life.shutdown(new ConnectionClosedError('The connection was closed locally (close() was called)'), 'closed-locally', true);
     return this.closed.then(noop);
   }
 
@@ -308,7 +265,7 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
             typeof reason === 'string' ? reason : 'The connection was destroyed locally',
             reason instanceof Error ? { cause: reason } : undefined,
           );
-    this.shutdown(error, 'closed-locally', false);
+    this.life.shutdown(error, 'closed-locally', false);
   }
 
   /** `await using connection = createConnection(...)` closes it at the end of the scope. */
@@ -334,7 +291,7 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
     } finally {
       this.pumping = false;
     }
-    if (this.inputEnded || engine.state.phase !== 'open') return;
+    if (this.life.inputEnded || engine.state.phase !== 'open') return;
     const mayRead = engine.mayRead;
     if (mayRead === this.paused) {
       this.paused = !mayRead;
@@ -384,112 +341,18 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
         reportHandlerError(event.error, this.policy, { method: '', id: undefined, stage: event.callback });
         return;
       case 'inputEnded':
-        this.onInputEnded(event);
+        this.life.inputHasEnded(event);
         return;
       case 'closing':
-        if (this.explaining > 0) this.afterExplained.push(() => this.release(event));
-        else this.release(event);
+        this.life.closing(event);
         return;
     }
   }
-
-  // ---- the life cycle ---------------------------------------------------------------------------
-
-  private onInputEnded(event: InputEndedEvent<EngineToken>): void {
-    const base =
-      event.cause === 'remote-ended-mid-message'
-        ? 'The remote side closed the connection in the middle of a message'
-        : 'The remote side closed the connection';
-    this.explain(base, undefined, (reason) => {
-      this.closeReason ??= reason;
-      for (const request of event.unanswered) (request.token as PendingRequest).fail(copyReason(this.closeReason));
-    });
-  }
-
-  private readonly onTransportError = (error: unknown): void => {
-    const phase = this.engine.state.phase;
-    if (phase === 'closing' || phase === 'closed' || this.failing) return;
-    const err = error instanceof Error ? error : new Error(String(error));
-    this.failing = true;
-    this.listeners.emit('error', err);
-    const detail = (err as { code?: unknown }).code ?? err.message;
-    const base = `The connection was lost (${String(detail)})`;
-    this.writer.fail(new ConnectionClosedError(base, { cause: err }));
-    this.explain(base, err, (reason) => this.shutdown(reason, 'read-failed', false));
-  };
-
-  private readonly onWriteClosed = (): void => {
-    const phase = this.engine.state.phase;
-    if (phase === 'closing' || phase === 'closed' || this.failing) return;
-    const base = 'The stream was closed; nothing more can be written';
-    if (this.inputEnded) {
-      // A half-close: what was received is still handled (answers that cannot be sent are
-      // reported through 'droppedResponse', requests' signals abort), then the connection closes.
-      const why = new ConnectionClosedError(base);
-      this.writer.fail(why);
-      this.runner.outputGone(why);
-      this.pump();
-      return;
-    }
-    this.failing = true;
-    this.writer.fail(new ConnectionClosedError(base));
-    this.explain(base, undefined, (reason) => this.shutdown(reason, 'write-failed', false));
-  };
 
   private readonly onBlockedChange = (blocked: boolean): void => {
     this.engine.setWriteBlocked(blocked);
     if (!blocked) this.pump();
   };
-
-  private shutdown(reason: ConnectionClosedError, cause: EndCause, graceful: boolean): void {
-    const phase = this.engine.state.phase;
-    if (phase === 'closing' || phase === 'closed') return;
-    this.closeReason ??= reason;
-    this.graceful = graceful;
-    this.engine.close(cause);
-    this.pump();
-  }
-
-  /** The protocol is done: reject, abort, flush, let go of the transport. */
-  private release(event: ClosingEvent<EngineToken>): void {
-    const why = (this.closeReason ??= new ConnectionClosedError('The connection is closed'));
-    for (const request of event.unanswered) (request.token as PendingRequest).fail(copyReason(why));
-    this.runner.closeAll(why, event.abandoned);
-    const graceful = this.graceful && !this.writer.failed;
-    if (graceful) this.writer.flush(true);
-    this.writer.fail(why);
-    const done = (): void => {
-      this.engine.released();
-      this.listeners.emit('close', why);
-      this.resolveClosed(why);
-    };
-    let closing: Promise<void>;
-    try {
-      closing = Promise.resolve(this.transport.close(graceful));
-    } catch {
-      closing = Promise.resolve();
-    }
-    closing.then(done, done);
-  }
-
-  /** `then` gets the reason for `base`, with what the transport can say about the remote end. */
-  private explain(base: string, cause: Error | undefined, then: (reason: ConnectionClosedError) => void): void {
-    this.explaining++;
-    const describeEnd = this.transport.describeEnd?.bind(this.transport);
-    withEndDetail(describeEnd, base, (message) => {
-      then(new ConnectionClosedError(message, cause === undefined ? undefined : { cause }));
-      if (--this.explaining === 0) for (const after of this.afterExplained.splice(0)) after();
-    });
-  }
-
-  /** A rejection for a call that cannot be sent now, or undefined when it can. */
-  private refusal(kind: 'request' | 'notification'): Promise<never> | undefined {
-    if (this.failing && this.closeReason === undefined) return this.closed.then((reason) => Promise.reject(copyReason(reason)));
-    const phase = this.engine.state.phase;
-    if (phase === 'open' || (phase === 'inputEnded' && kind === 'notification')) return undefined;
-    const reason = this.closeReason;
-    return Promise.reject(reason === undefined ? new ConnectionClosedError('The connection is closed') : copyReason(reason));
-  }
 
   /** The progress notification's method (LSP's without a convention, as the engine reads watched tokens then). */
   private progressMethod(): string {
@@ -503,15 +366,4 @@ export function createConnection<R extends MethodTable<R> = UntypedMethods, L ex
   options: ConnectionOptions<L> = {},
 ): JsonRpcConnection<R> {
   return new JsonRpcConnection<R>(transport, options as ConnectionOptions<MethodTable<never>>);
-}
-
-/** A fresh error per refused call (each caller gets its own stack), with the close's message and cause. */
-function copyReason(reason: ConnectionClosedError): ConnectionClosedError {
-  return new ConnectionClosedError(reason.message, reason.cause !== undefined ? { cause: reason.cause } : undefined);
-}
-
-/** For promises the caller may ignore (notify, batch entries): never an unhandled rejection. */
-function markHandled<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(noop);
-  return promise;
 }

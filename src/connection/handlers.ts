@@ -19,9 +19,10 @@ import { JsonRpcMethodNotFoundError } from '../parser/errors.js';
 import type { JsonRpcId, JsonRpcRequest } from '../parser/messages.js';
 import type { ProtocolEngine } from '../protocol/engine.js';
 import type { IncomingNotification, IncomingRequest } from '../protocol/events.js';
+import { callTraced } from './call-tracing.js';
 import { guardedController, isThenable, reporter } from './guard.js';
 import type { EngineToken } from './pending.js';
-import type { ConnectionContext } from './types.js';
+import type { HandlerContext } from './types.js';
 
 type Work = IncomingRequest | IncomingNotification;
 
@@ -33,7 +34,8 @@ interface CallState {
 
 /** What the runner needs from its connection. */
 export interface HandlerHost {
-  readonly connection: ConnectionContext['connection'];
+  /** The connection (the context's `connection`). */
+  readonly connection: unknown;
   readonly engine: ProtocolEngine<EngineToken>;
   /** Writes an answer (framed text); false when it can no longer be written. */
   write(text: string): boolean;
@@ -45,11 +47,11 @@ export interface HandlerHost {
   workDone(): void;
 }
 
-class CallContext implements ConnectionContext {
+class CallContext implements HandlerContext {
   constructor(
     readonly id: JsonRpcId | undefined,
     readonly method: string,
-    readonly connection: ConnectionContext['connection'],
+    readonly connection: unknown,
     private readonly work: Work,
     private readonly runner: HandlerRunner,
   ) {}
@@ -73,7 +75,7 @@ export class HandlerRunner {
 
   constructor(
     private readonly host: HandlerHost,
-    private readonly dispatcher: Dispatcher<UntypedMethods, ConnectionContext> | undefined,
+    private readonly dispatcher: Dispatcher<UntypedMethods, HandlerContext> | undefined,
     private readonly policy: ErrorPolicy,
   ) {}
 
@@ -93,7 +95,7 @@ export class HandlerRunner {
     let outcome: unknown;
     let later: boolean;
     try {
-      outcome = dispatcher.call(work.method, work.params, context);
+      outcome = callTraced(dispatcher, work.method, work.params, context);
       later = isThenable(outcome); // inside the try: a `then` getter may throw
     } catch (err) {
       this.failed(work, err);

@@ -1,5 +1,5 @@
 /** The portable connection: promises, timers, handlers and events over a small transport interface. */
-export { createConnection, JsonRpcConnection } from './connection.js';
+export { createConnection, JsonRpcConnection, type ConnectionContext, type ConnectionOptions } from './connection.js';
 export {
   createConnectionPair,
   createTransportPair,
@@ -8,16 +8,19 @@ export {
   MemoryMessageChannel,
 } from './pair.js';
 export { ConnectionClosedError, RequestAbortedError, RequestTimeoutError } from './errors.js';
+export type { OutgoingCall, OutgoingMiddleware } from './outgoing.js';
 export type { ByteStreamTransport, MessageChannelTransport, Transport, TransportEvents } from './transport.js';
 export type {
   BatchEntry,
-  ConnectionContext,
   ConnectionEvents,
-  ConnectionOptions,
+  ConnectionSettings,
   Disposable,
+  HandlerContext,
   NotifyArgs,
   RequestArgs,
   RequestOptions,
   RequestResult,
   ValidatedRequestOptions,
 } from './types.js';
+export type { TraceDirection, TraceEvent } from './trace.js';
+export type { HandleSpan, RequestSpan } from './call-tracing.js';

@@ -1,8 +1,10 @@
-/** Checking what callers hand a connection: the options of one call (`request()`, `batch()`). */
+/** Checking what callers hand a connection: its options for the engine, and the options of one call (`request()`, `batch()`). */
 import { isStandardSchema } from '../dispatch/entry.js';
 import type { StandardSchemaV1 } from '../dispatch/standard-schema.js';
 import { durationProblem } from './durations.js';
-import type { RequestOptions } from './types.js';
+import type { ProtocolEngineOptions } from '../protocol/engine.js';
+import type { Transport } from './transport.js';
+import type { ConnectionSettings, RequestOptions } from './types.js';
 
 export interface CheckedCallOptions {
   readonly signal: AbortSignal | undefined;
@@ -44,4 +46,22 @@ export function positive(name: string, value: number | undefined, fallback: numb
   if (value === undefined) return fallback;
   if (value === Infinity || (Number.isInteger(value) && value >= 1)) return value;
   throw new RangeError(`${name} must be a positive integer or Infinity, got ${String(value)}`);
+}
+
+/** The engine's options for a connection over `transport` (a message channel frames nothing). */
+export function engineOptions(transport: Transport, options: ConnectionSettings): ProtocolEngineOptions {
+  const legacy = options.cancellation === undefined ? undefined : options.cancellation ? 'lsp' : 'none';
+  return {
+    framing: transport.kind === 'messages' ? 'message' : (options.framing ?? 'newline'),
+    conventions: options.conventions ?? legacy,
+    maxMessageBytes: options.maxMessageBytes,
+    natives: options.natives,
+    maxConcurrentHandlers: options.maxConcurrentHandlers,
+    maxQueuedMessages: options.maxQueuedMessages,
+    maxQueuedBytes: options.maxQueuedBytes,
+    maxWriteQueueBytes: options.maxWriteQueueBytes,
+    maxBatchSize: options.maxBatchSize,
+    sequential: options.sequential,
+    utf8Length: options.utf8Length,
+  };
 }

@@ -13,9 +13,9 @@
  * `drain`); a paused reader holds it there, so the writer's side stops handling, as over TCP.
  */
 import type { MethodTable, UntypedMethods } from '../dispatch/types.js';
-import { createConnection, type JsonRpcConnection } from './connection.js';
+import { createConnection, type ConnectionOptions, type JsonRpcConnection } from './connection.js';
 import type { ByteStreamTransport, MessageChannelTransport, TransportEvents } from './transport.js';
-import type { ConnectionOptions } from './types.js';
+
 
 /** What each direction of a pair holds before its writer must wait. */
 export const DEFAULT_PAIR_HIGH_WATER_MARK = 64 * 1024;

@@ -9,7 +9,8 @@
  */
 import { JsonRpcException } from '../parser/errors.js';
 import { JsonRpcInvalidResponseError } from '../parser/invalid-response.js';
-import type { JsonRpcInvalidResponse, JsonRpcResponse } from '../parser/messages.js';
+import type { JsonRpcInvalidResponse, JsonRpcParams, JsonRpcResponse } from '../parser/messages.js';
+import { requestSpan, type OpenSpan, type RequestSpan } from './call-tracing.js';
 import { startTimer, type Timer } from './durations.js';
 import { RequestAbortedError, RequestTimeoutError } from './errors.js';
 import { callGuarded, describeThrown, type Report } from './guard.js';
@@ -37,6 +38,8 @@ export class PendingRequest {
   private totalTimer: Timer | undefined;
   private onAbort: (() => void) | undefined;
   private settled = false;
+  /** Its tracing span, while anyone listens (call-tracing.ts). */
+  private span: OpenSpan<RequestSpan> | undefined;
   readonly promise: Promise<unknown>;
 
   constructor(
@@ -57,10 +60,12 @@ export class PendingRequest {
     return this.options?.onProgress !== undefined;
   }
 
-  /** The request went out: its timers and signal start counting. */
-  arm(): void {
+  /** The request went out: its timers and signal start counting (and its span, when traced). */
+  arm(params?: JsonRpcParams): void {
+    if (this.settled) return;
+    this.span = requestSpan(this.method, this.id, params);
     const options = this.options;
-    if (options === undefined || this.settled) return;
+    if (options === undefined) return;
     this.startTimeout();
     const total = options.maxTotalTimeoutMs;
     if (total !== undefined && total !== Infinity) {
@@ -79,18 +84,27 @@ export class PendingRequest {
   /** Its response came: resolve with the result, reject with the error's exception. */
   settle(response: JsonRpcResponse): void {
     if (!this.finish()) return;
-    if (response.isSuccess) this.resolve(response.result);
-    else this.reject(JsonRpcException.fromError(response.error));
+    if (response.isSuccess) {
+      this.span?.settle(undefined);
+      this.resolve(response.result);
+    } else {
+      this.rejectWith(JsonRpcException.fromError(response.error));
+    }
   }
 
   /** A message shaped like its response broke the specification. */
   settleInvalid(message: JsonRpcInvalidResponse): void {
-    if (this.finish()) this.reject(new JsonRpcInvalidResponseError(this.method, message));
+    if (this.finish()) this.rejectWith(new JsonRpcInvalidResponseError(this.method, message));
   }
 
   /** It can never be answered (closed, given up on). */
   fail(error: unknown): void {
-    if (this.finish()) this.reject(error);
+    if (this.finish()) this.rejectWith(error);
+  }
+
+  private rejectWith(error: unknown): void {
+    this.span?.settle({ error });
+    this.reject(error);
   }
 
   /** The remote side reported progress on it. */

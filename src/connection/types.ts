@@ -2,9 +2,8 @@
  * The public types of the portable connection: options, call arguments, the handler context and
  * the events. Kept apart from the implementation so that they read as the API's reference.
  */
-import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { ErrorPolicy } from '../dispatch/error-policy.js';
-import type { DispatchContext, IsUntyped, MethodParams, MethodResult, MethodTable, UntypedMethods } from '../dispatch/types.js';
+import type { DispatchContext, IsUntyped, MethodParams, MethodResult } from '../dispatch/types.js';
 import type { StandardSchemaV1 } from '../dispatch/standard-schema.js';
 import type { FramerNatives, FramingName } from '../framing/types.js';
 import type {
@@ -16,13 +15,14 @@ import type {
   JsonRpcResponse,
 } from '../parser/messages.js';
 import type { Conventions, ConventionsName } from '../protocol/conventions.js';
-import type { JsonRpcConnection } from './connection.js';
 import type { ConnectionClosedError } from './errors.js';
+import type { TraceEvent } from './trace.js';
 
-/** What a handler receives as its context (with `{ params: ... }` registrations). */
-export interface ConnectionContext extends DispatchContext {
-  /** The connection the call came in on: call back to the remote side, ... */
-  readonly connection: JsonRpcConnection;
+/**
+ * What every handler's context has on a connection; `ConnectionContext` (connection.ts) adds the
+ * connection itself.
+ */
+export interface HandlerContext extends DispatchContext {
   /**
    * Sends the conventions' progress notification for this request (LSP `$/progress`, MCP
    * `notifications/progress`) to the token its caller gave; a no-op when it gave none, once the
@@ -32,20 +32,29 @@ export interface ConnectionContext extends DispatchContext {
 }
 
 /**
+ * The options of a connection but its `dispatcher` (`ConnectionOptions`, connection.ts, adds it).
+ *
  * `onHandlerError` (from ErrorPolicy) hears about every failure of user code the connection runs,
  * not only handlers': a throwing `sequential` predicate (stage `'sequential'`), custom conventions
  * (`'conventions'`), event and progress listeners (`'listener'`, `'progress'`), listeners on a
  * handler's `context.signal` (`'abort'`). Each such failure is contained: the connection carries on.
  */
-export interface ConnectionOptions<L extends MethodTable<L> = UntypedMethods> extends ErrorPolicy {
+export interface ConnectionSettings extends ErrorPolicy {
   /** How messages are delimited on a byte stream (a message channel needs none). Default `'newline'`. */
   framing?: FramingName;
-  /** The methods this side serves; without one every request is answered -32601. */
-  dispatcher?: Dispatcher<L, ConnectionContext> | Dispatcher<L, DispatchContext>;
   /** Cancellation and progress conventions. Default `'lsp'` for content-length framing, `'none'` otherwise. */
   conventions?: ConventionsName | Conventions;
   /** Deprecated alias: `true` is `conventions: 'lsp'`, `false` is `'none'` (`conventions` wins). */
   cancellation?: boolean;
+  /**
+   * Called with every message read and written (`TraceEvent`: direction, time, size, the message;
+   * for a response the method and latency of its request), in order, a microtask after it crossed
+   * the transport. Costs nothing when not given. A callback that throws is reported (stage
+   * `'listener'`, event `'trace'`) and tracing goes on.
+   */
+  trace?: (event: TraceEvent) => void;
+  /** With `trace`: rewrites each message (each batch entry) before it is traced; its result is what `trace` sees. */
+  redact?: (message: unknown) => unknown;
   /** The largest incoming message, in bytes; a larger one is discarded and answered -32700. Default 64 MiB. */
   maxMessageBytes?: number;
   /** Handlers that may run at once (batch entries count one each); reading pauses meanwhile. Default 32. */

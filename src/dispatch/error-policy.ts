@@ -20,7 +20,7 @@ export interface HandlerErrorInfo {
    * The other stages are user code that is not a handler (connections report these):
    * - `'sequential'`: the `sequential` predicate threw (or returned a promise) for `method`;
    * - `'progress'`: an `onProgress` listener threw or rejected (`method` is the progress method);
-   * - `'listener'`: a `connection.on(event)` listener (or a `stderr` function) threw or rejected;
+   * - `'listener'`: a `connection.on(event)` listener (or a `stderr`, `trace` or `redact` function) threw or rejected;
    * - `'abort'`: a listener on a handler's `context.signal` threw when the signal aborted;
    * - `'setup'`: the setup callback of a server (`listenTcp`) threw or rejected;
    * - `'conventions'`: a function of custom `conventions` threw (the message went to the handlers).

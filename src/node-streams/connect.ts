@@ -19,8 +19,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 
-import { createConnection, type JsonRpcConnection } from '../connection/connection.js';
-import type { ConnectionOptions } from '../connection/types.js';
+import { createConnection, type ConnectionOptions, type JsonRpcConnection } from '../connection/connection.js';
 import type { MethodTable, UntypedMethods } from '../dispatch/types.js';
 import { nodeFramerNatives } from './framer-natives.js';
 import { StreamTransport } from './stream-transport.js';

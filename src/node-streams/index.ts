@@ -3,6 +3,8 @@
  * it over real byte streams with back pressure; the helpers make those streams (TCP/Unix
  * sockets/named pipes, stdio, child processes).
  */
+// Every connection's calls on diagnostics_channel (jsonrpc-wire:request, jsonrpc-wire:handle).
+import './diagnostics.js';
 export { connect, type ConnectOptions, type StreamPair } from './connect.js';
 // The connection connect() returns, and its API's types (the portable ones: one connection).
 export {
@@ -21,8 +23,6 @@ export {
   type ValidatedRequestOptions,
 } from '../connection/index.js';
 export { CANCEL_METHOD, PROGRESS_METHOD } from '../protocol/conventions.js';
-export { StreamTransport, type StreamTransportOptions } from './stream-transport.js';
-export { nodeFramerNatives } from './framer-natives.js';
 export {
   connectTcp,
   JsonRpcServer,

@@ -357,18 +357,16 @@ export class ProtocolEngine<T = unknown> {
       }
       // A slice's frames are all parsed at once, then routed one by one: JSON.parse run over many
       // messages in a row, apart from the encoding of answers, costs less per message.
-      const held = this.wire.bufferedBytes;
       const frames = this.wire.push(slice);
+      if (frames.length === 0) return true;
       this.resetParsed();
       let textLength = 0;
       for (let i = 0; i < frames.length; i++) textLength += this.parseFrame(frames[i]!);
-      // A message's size is its share of the bytes this slice's frames took on the wire (with the
-      // start of a frame held before, without the start of the next), shared out by text length.
-      const wireBytes = held + slice.byteLength - this.wire.bufferedBytes;
+      // A message's size is its share of the bytes its frames took, by the length of the texts.
+      const wireBytes = this.wire.takeConsumed();
       if (textLength > 0) {
-        const perUnit = wireBytes / textLength;
         const sizes = this.sizes;
-        for (let i = 0; i < sizes.length; i++) sizes[i] = Math.ceil(sizes[i]! * perUnit);
+        for (let i = 0; i < sizes.length; i++) sizes[i] = Math.ceil((sizes[i]! * wireBytes) / textLength);
       }
       return true;
     }

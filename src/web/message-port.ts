@@ -27,9 +27,8 @@
  * inside it) fails the connection. `close()` closes the endpoint only when it is a `MessagePort`
  * (a Worker is terminated by its owner; `self.close()` would end the worker itself).
  */
-import { createConnection, type JsonRpcConnection } from '../connection/connection.js';
+import { createConnection, type ConnectionOptions, type JsonRpcConnection } from '../connection/connection.js';
 import type { MessageChannelTransport, TransportEvents } from '../connection/transport.js';
-import type { ConnectionOptions } from '../connection/types.js';
 import type { MethodTable, UntypedMethods } from '../dispatch/types.js';
 
 /** How each outgoing message is posted: a structured-clone object, or its JSON text. */

@@ -13,9 +13,8 @@
  * positive (its queuing strategy is full) or the bytes written and not yet taken by the sink
  * reach `highWaterMark`, and `drain` comes once `writer.ready` resolves and they are below it.
  */
-import { createConnection, type JsonRpcConnection } from '../connection/connection.js';
+import { createConnection, type ConnectionOptions, type JsonRpcConnection } from '../connection/connection.js';
 import type { ByteStreamTransport, TransportEvents } from '../connection/transport.js';
-import type { ConnectionOptions } from '../connection/types.js';
 import type { MethodTable, UntypedMethods } from '../dispatch/types.js';
 import { positive } from '../connection/options.js';
 import { CLOSE_FLUSH_TIMEOUT_MS, settleWithin } from './settle.js';

@@ -27,7 +27,7 @@
 import { createConnection, type JsonRpcConnection } from '../connection/connection.js';
 import { positive } from '../connection/options.js';
 import type { MessageChannelTransport, TransportEvents } from '../connection/transport.js';
-import type { ConnectionOptions } from '../connection/types.js';
+import type { ConnectionOptions } from '../connection/connection.js';
 import type { MethodTable, UntypedMethods } from '../dispatch/types.js';
 import { CLOSE_FLUSH_TIMEOUT_MS, settleWithin } from './settle.js';
 

@@ -13,6 +13,7 @@ test('call over a spawned language server: the command after -- is not parsed as
     framing: 'content-length',
     timeoutMs: 500,
     verbose: false,
+    trace: false,
     steps: [{ method: 'initialize', params: { processId: null } }],
     keepGoing: false,
   });
@@ -29,10 +30,11 @@ test('serve over TCP with defaults', () => {
 });
 
 test('a script replaces METHOD; no args or --help asks for help', () => {
-  const got = parseCommandLine(['call', '--script', '-', '--tcp', ':9', '--verbose', '--keep-going']);
+  const got = parseCommandLine(['call', '--script', '-', '--tcp', ':9', '--verbose', '--keep-going', '--trace']);
   assert.ok(got.command === 'call');
   assert.deepEqual(got.steps, { script: '-' });
   assert.equal(got.verbose, true);
+  assert.equal(got.trace, true);
   assert.equal(got.keepGoing, true);
   assert.equal(got.framing, 'auto');
   assert.deepEqual(parseCommandLine([]), { command: 'help' });

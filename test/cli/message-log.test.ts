@@ -163,6 +163,17 @@ test('text that is not JSON-RPC is an invalid line with the reason and the text 
   assert.equal(tooLong.size, long.length);
 });
 
+test('a response that breaks the specification is an invalid line that still answers its request', () => {
+  const log = new MessageLog({ framing: 'newline' });
+  log.push('to-server', frame('newline', { jsonrpc: '2.0', id: 4, method: 'both' }), T0);
+  const broken = { jsonrpc: '2.0', id: 4, result: 1, error: { code: 1, message: 'x' } };
+  const [line] = parse(log.push('to-client', frame('newline', broken), T0 + 2));
+  assert.deepEqual([line.kind, line.id, line.method, line.latencyMs, line.message], ['invalid', 4, 'both', 2, undefined]);
+  assert.match(line.problem!, /^Invalid response: /);
+  assert.deepEqual(JSON.parse(line.text!), broken);
+  assert.equal(log.pendingRequests, 0);
+});
+
 test('a batch is one line per entry, each with its place; the size is counted once', () => {
   const log = new MessageLog({ framing: 'newline' });
   const batch = [{ jsonrpc: '2.0', id: 1, method: 'a' }, { jsonrpc: '2.0', method: 'n' }, 5];

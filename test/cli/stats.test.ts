@@ -130,6 +130,15 @@ test('problems are counted with the first one\'s explanation; dropped lines and 
   assert.match(formatSummary(s), /the log could not keep up: 3 line\(s\) and 100 byte\(s\) not logged/);
 });
 
+test('a response that breaks the specification answers its request as an error, and is counted invalid', () => {
+  const broken = { jsonrpc: '2.0', id: 1, result: 1, error: { code: 1, message: 'x' } };
+  const s = summarize(logOf([['to-server', 0, request(1, 'both')], ['to-client', 5, broken], ['to-client', 6, { ...broken, id: 9 }]]));
+  const both = s.methods.find((m) => m.method === 'both')!;
+  assert.deepEqual([both.requests, both.errors, both.unanswered, both.latencies], [1, 1, 0, [5]]);
+  assert.equal(s.unansweredTotal, 0);
+  assert.deepEqual([s.invalid.count, s.unmatched], [2, 1]);
+});
+
 test('requests never answered are all counted; past the bound the oldest are counted but not kept, and the text lists the first few', () => {
   const steps = Array.from({ length: MAX_UNANSWERED_KEPT + 5 }, (_, i): [Direction, number, unknown] => ['to-server', i, request(i, i % 2 === 0 ? 'even' : 'odd')]);
   const s = summarize(logOf(steps));

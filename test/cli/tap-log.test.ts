@@ -92,3 +92,17 @@ test('past its backlog the log skips bytes, says so, and logs the rest: every by
   const seen = logged.map((l) => Number((l as { message: { params: [string] } }).message.params[0]));
   assert.deepEqual(seen, [...seen].sort((a, b) => a - b));
 });
+
+test('chunks of any size, one larger than a batch buffer among them, are all logged in order', async () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'jsonrpc-wire-taplog-')), 't.jsonl');
+  const log = new TapLog({ file, framing: 'newline', redact: false, numbered: false, onFailure: (e) => assert.fail(e) });
+  const message = (i: number, pad: number): string => `${JSON.stringify({ jsonrpc: '2.0', method: 'm', params: [i, 'x'.repeat(pad)] })}\n`;
+  const chunks = [message(0, 10), message(1, 100_000).repeat(3), message(2, 10), message(3, 300_000), message(4, 200_000), message(5, 10)];
+  for (const chunk of chunks) log.observe(0, 'to-server', Buffer.from(chunk));
+  log.end(0, 'to-server');
+  await log.close();
+  const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as LogLine);
+  const seen = lines.filter((l) => l.kind === 'notification').map((l) => (l as { message: { params: [number, string] } }).message.params);
+  assert.deepEqual(seen.map(([i]) => i), [0, 1, 1, 1, 2, 3, 4, 5]);
+  assert.deepEqual(seen.map(([, pad]) => pad.length), [10, 100_000, 100_000, 100_000, 10, 300_000, 200_000, 10]);
+});

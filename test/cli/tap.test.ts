@@ -177,10 +177,15 @@ test('back pressure passes through: a client that stops reading stops the server
   child.stdin.end();
   child.stdout.pause();
   let progress = 0;
+  let changed = Date.now();
   child.stderr.setEncoding('utf8').on('data', (text: string) => {
-    for (const m of text.matchAll(/wrote (\d+)/g)) progress = Math.max(progress, Number(m[1]));
+    for (const m of text.matchAll(/wrote (\d+)/g)) {
+      if (Number(m[1]) > progress) [progress, changed] = [Number(m[1]), Date.now()];
+    }
   });
-  await new Promise((r) => setTimeout(r, 1500));
+  // Until the server has written something and then been held for a second: however slow a busy
+  // machine makes it, without back pressure it would go on to write all 24 MiB.
+  while (progress === 0 || Date.now() - changed < 1000) await new Promise((r) => setTimeout(r, 100));
   // Pipes, sockets and each stream's highWaterMark hold well under a few MiB; the rest waits in the server.
   assert.ok(progress < 8 * 1024 * 1024, `the server wrote ${progress} bytes to a client that read nothing`);
   let received = 0;

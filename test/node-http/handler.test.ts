@@ -17,11 +17,15 @@ import { createNodeHttpHandler } from '../../src/node-http/handler.js';
 import { createHttpClient } from '../../src/web/http-client.js';
 import { waitFor } from '../node-streams/helpers.js';
 
+let started = 0;
 let aborted = 0;
 const dispatcher = new Dispatcher()
   .add('add', (a: number, b: number) => a + b)
   .add('note', () => undefined)
-  .add('hang', (_: unknown, context: DispatchContext) => new Promise((resolve) => context.signal.addEventListener('abort', () => resolve((aborted++, 'late')))), { params: 'named', optional: true });
+  .add('hang', (_: unknown, context: DispatchContext) => {
+    started++;
+    return new Promise((resolve) => context.signal.addEventListener('abort', () => resolve((aborted++, 'late'))));
+  }, { params: 'named', optional: true });
 
 async function serve(handler: http.RequestListener): Promise<{ url: string; port: number; close: () => Promise<void> }> {
   const server = http.createServer(handler);
@@ -99,13 +103,13 @@ describe('createNodeHttpHandler', () => {
   it("a client that goes away aborts its handlers' signal", async () => {
     const { port, close } = await serve(createNodeHttpHandler(dispatcher));
     try {
-      const before = aborted;
+      const [startedBefore, abortedBefore] = [started, aborted];
       const request = http.request({ host: '127.0.0.1', port, method: 'POST', headers: json, path: '/' });
       request.on('error', () => {});
       request.end('{"jsonrpc":"2.0","id":1,"method":"hang"}');
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await waitFor(() => started === startedBefore + 1, 5000, 'the handler started');
       request.destroy();
-      await waitFor(() => aborted === before + 1, 5000, 'the handler saw its signal abort');
+      await waitFor(() => aborted === abortedBefore + 1, 5000, 'the handler saw its signal abort');
     } finally {
       await close();
     }

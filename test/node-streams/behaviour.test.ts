@@ -10,8 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
-import { createConnection } from '../../src/connection/connection.js';
-import type { ConnectionOptions } from '../../src/connection/types.js';
+import { createConnection, type ConnectionOptions } from '../../src/connection/connection.js';
 import { StreamTransport } from '../../src/node-streams/stream-transport.js';
 import { describeConnection } from '../connection/behaviour.js';
 

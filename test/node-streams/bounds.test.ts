@@ -36,8 +36,11 @@ interface Report {
 }
 
 /**
- * Runs the callback server in a child, floods it with `frames` from a socket that never reads
- * (stopping when the server has not taken more for a while), then asks for its report.
+ * Runs the callback server in a child, floods it with `frames` from a socket that never reads, and
+ * returns its report. Whenever the server has not taken more for a while, it is asked; the flood
+ * goes on until it says its reading paused (or 30 s pass, or the frames run out): on a loaded
+ * machine a server that is only slow holds the sender back too, and the kernel's socket buffers
+ * (tens of MiB) take its refusals for a long time before its output blocks.
  */
 async function attack(frames: () => Generator<string>): Promise<Report & { writtenAll: boolean }> {
   const child = spawn(process.execPath, ['--expose-gc', callbackServer], { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -50,6 +53,11 @@ async function attack(frames: () => Generator<string>): Promise<Report & { writt
       socket.once('error', reject);
     });
     socket.pause(); // never read what the server sends
+    const askReport = async (): Promise<Report> => {
+      await delay(500);
+      child.stdin.write('report\n');
+      return JSON.parse((await lines.next()).value as string) as Report;
+    };
     let writtenAll = true;
     let batch = '';
     const send = async (): Promise<boolean> => {
@@ -62,17 +70,19 @@ async function attack(frames: () => Generator<string>): Promise<Report & { writt
       ]);
       return drained;
     };
+    const deadline = Date.now() + 30_000;
+    let report: Report | undefined;
     for (const frame of frames()) {
       batch += frame;
-      if (batch.length >= 256 * 1024 && !(await send())) {
-        writtenAll = false;
-        break;
-      }
+      if (batch.length < 256 * 1024 || (await send())) continue;
+      writtenAll = false;
+      report = await askReport();
+      if (report.readingPaused || Date.now() > deadline) break;
     }
-    if (writtenAll && batch !== '') writtenAll = await send();
-    await delay(500);
-    child.stdin.write('report\n');
-    const report = JSON.parse((await lines.next()).value as string) as Report;
+    if (report === undefined) {
+      if (batch !== '') writtenAll = await send();
+      report = await askReport();
+    }
     socket.destroy();
     return { ...report, writtenAll };
   } finally {

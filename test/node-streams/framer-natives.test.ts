@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { Dispatcher } from '../../src/dispatch/index.js';
 import { nodeFramerNatives } from '../../src/node-streams/framer-natives.js';
+import { connect } from '../../src/node-streams/index.js';
 import { concat, referenceDecode as expected, utf8 } from '../framing/helpers.js';
+import { memoryPair } from './helpers.js';
 
 
 const b = (...bytes: number[]) => new Uint8Array(bytes);
@@ -91,5 +94,30 @@ describe('nodeFramerNatives', () => {
     assert.equal(nodeFramerNatives.decode(surrogate), null);
     const bom = utf8(`\uFEFF${'ü'.repeat(1000)}`);
     assert.equal(nodeFramerNatives.decode(bom), `\uFEFF${'ü'.repeat(1000)}`);
+  });
+});
+
+describe('connect() hands the natives to the engine', () => {
+  it("every framing's incoming bytes are decoded by nodeFramerNatives (the portable code imports no node: module)", async () => {
+    const native = nodeFramerNatives.decode;
+    const nativeAscii = nodeFramerNatives.decodeAscii;
+    let calls = 0;
+    nodeFramerNatives.decode = (bytes) => (calls++, native(bytes));
+    nodeFramerNatives.decodeAscii = (bytes) => (calls++, nativeAscii(bytes));
+    try {
+      for (const framing of ['newline', 'content-length', 'json-stream'] as const) {
+        const before = calls;
+        const { a, b } = memoryPair();
+        const server = connect(a, { framing, dispatcher: new Dispatcher().add('hi', () => 'héllo') });
+        const client = connect(b, { framing });
+        assert.equal(await client.request('hi'), 'héllo');
+        assert.ok(calls - before >= 2, `${framing}: both ends decoded natively (${calls - before} calls)`);
+        await client.close();
+        await server.closed;
+      }
+    } finally {
+      nodeFramerNatives.decode = native;
+      nodeFramerNatives.decodeAscii = nativeAscii;
+    }
   });
 });

@@ -154,3 +154,38 @@ test('answers to invalid input made while the output is blocked count against th
   peer.setWriteBlocked(false);
   assert.equal(drain(peer).written.length, 96, 'the rest once it drained');
 });
+
+test("queued work is charged its frames' bytes on the wire, however the input is cut (every framing, any text)", () => {
+  const encoder = new TextEncoder();
+  fc.assert(
+    fc.property(
+      fc.constantFrom('newline' as const, 'content-length' as const, 'json-stream' as const),
+      fc.array(fc.string({ unit: 'grapheme', maxLength: 200 }), { minLength: 1, maxLength: 20 }),
+      fc.array(fc.integer({ min: 1, max: 700 }), { minLength: 1, maxLength: 10 }),
+      (framing, texts, cuts) => {
+        const peer = engine({ framing }); // only to frame the input as a peer would
+        const busy = peer.request('busy').text;
+        const frames = texts.map((text, i) => encoder.encode(peer.request('work', [text, i]).text));
+        const server = engine({ framing, maxConcurrentHandlers: 1 });
+        server.request('ours'); // the deadlock rule: everything read is queued behind the busy slot
+        server.receive(busy);
+        assert.equal(drain(server, () => HOLD).held.length, 1);
+        const all = new Uint8Array(frames.reduce((n, f) => n + f.byteLength, 0));
+        let at = 0;
+        for (const frame of frames) all.set(frame, (at += frame.byteLength) - frame.byteLength);
+        for (let from = 0, i = 0; from < all.byteLength; i++) {
+          const to = Math.min(all.byteLength, from + cuts[i % cuts.length]!);
+          server.receive(all.subarray(from, to));
+          from = to;
+        }
+        drain(server, () => HOLD);
+        const { queued, queuedBytes } = server.state;
+        assert.equal(queued, frames.length);
+        const exact = all.byteLength;
+        // Each message's share of its slice's bytes is rounded up: at most one byte over each.
+        assert.ok(queuedBytes >= exact && queuedBytes <= exact + frames.length, `${queuedBytes} vs ${exact}`);
+      },
+    ),
+    { numRuns: 200 },
+  );
+});

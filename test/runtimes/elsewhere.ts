@@ -38,8 +38,8 @@ export function checkElsewhere(label: string, runtime: Runtime, run: () => Promi
     const suites = [...new Set(cases.map((c) => c.suite))];
     for (const suite of suites) {
       describe(suite, () => {
-        for (const { name } of cases.filter((c) => c.suite === suite)) {
-          it(name, async () => {
+        for (const { name, skip } of cases.filter((c) => c.suite === suite)) {
+          it(name, { skip }, async () => {
             const { results: reported, problems } = await results();
             const result = reported.find((r) => keyOf(r) === keyOf({ suite, name }));
             assert.ok(result !== undefined, `${label} reported no result for this case${problems.length > 0 ? `:\n${problems.join('\n')}` : ''}`);
@@ -54,6 +54,8 @@ export function checkElsewhere(label: string, runtime: Runtime, run: () => Promi
       assert.deepEqual(problems, []);
       assert.ok(finished, `${label} did not finish the suite`);
       assert.deepEqual(reported.map(keyOf).sort(), cases.map(keyOf).sort());
+      const skippedThere = reported.filter((r) => r.skipped !== undefined).map(keyOf);
+      assert.deepEqual(skippedThere.sort(), cases.filter((c) => c.skip !== undefined).map(keyOf).sort(), 'it skipped what is skipped here, and only that');
     });
   });
 }

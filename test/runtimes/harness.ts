@@ -7,15 +7,22 @@
 
 type Body = () => void | Promise<void>;
 
+/** `skip`: why the case does not apply here (a transport without half-close); it is reported as skipped, with the reason. */
+export interface CaseOptions {
+  readonly skip?: string | undefined;
+}
+
 export interface Harness {
   describe(name: string, body: () => void): void;
   it(name: string, body: Body): void;
+  it(name: string, options: CaseOptions, body: Body): void;
 }
 
 export interface TestCase {
   /** The enclosing `describe` names, outermost first, joined by ' > '. */
   readonly suite: string;
   readonly name: string;
+  readonly skip: string | undefined;
   readonly run: Body;
 }
 
@@ -25,6 +32,8 @@ export interface CaseResult {
   readonly ok: boolean;
   /** Why it failed: the error's stack (or text). */
   readonly error?: string;
+  /** Not run, and why. */
+  readonly skipped?: string;
 }
 
 /** A harness that records what is registered through it into `cases` (registration is synchronous, as with node:test). */
@@ -40,8 +49,9 @@ export function collect(): { harness: Harness; cases: TestCase[] } {
         path.pop();
       }
     },
-    it(name, run) {
-      cases.push({ suite: path.join(' > '), name, run });
+    it(name: string, ...rest: [Body] | [CaseOptions, Body]) {
+      const [options, run] = rest.length === 1 ? [{}, rest[0]] : rest;
+      cases.push({ suite: path.join(' > '), name, skip: options.skip, run });
     },
   };
   return { harness, cases };
@@ -62,7 +72,13 @@ function describeError(error: unknown): string {
  */
 export async function runCases(cases: readonly TestCase[], timeoutMs: number, onResult?: (result: CaseResult) => void): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
-  for (const { suite, name, run } of cases) {
+  for (const { suite, name, skip, run } of cases) {
+    if (skip !== undefined) {
+      const result: CaseResult = { suite, name, ok: true, skipped: skip };
+      results.push(result);
+      onResult?.(result);
+      continue;
+    }
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`did not finish within ${timeoutMs} ms`)), timeoutMs);

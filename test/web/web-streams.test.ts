@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import type { ConnectionOptions } from '../../src/connection/types.js';
+import type { ConnectionOptions } from '../../src/connection/connection.js';
 import { Dispatcher } from '../../src/dispatch/index.js';
 import { connectWebStreams, WebStreamsTransport } from '../../src/web/web-streams.js';
 import { delay, methods } from '../connection/behaviour.js';

@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 import { Client as RpcWebSocketsClient, Server as RpcWebSocketsServer } from 'rpc-websockets';
 import { WebSocket, WebSocketServer } from 'ws';
 
-import type { ConnectionContext, ConnectionOptions } from '../../src/connection/types.js';
+import type { ConnectionContext, ConnectionOptions } from '../../src/connection/connection.js';
 import { Dispatcher } from '../../src/dispatch/index.js';
 import { JsonRpcMethodNotFoundError } from '../../src/parser/errors.js';
 import { connectWebSocket } from '../../src/web/websocket.js';
