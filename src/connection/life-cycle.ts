@@ -82,6 +82,13 @@ export class LifeCycle {
 
   /** The engine's `'inputEnded'`: our requests that can no longer be answered reject. */
   inputHasEnded(event: InputEndedEvent<EngineToken>): void {
+    if (this.failing) {
+      // The failure came first and is being explained: its reason is the one they hear.
+      this.afterExplained.push(() => {
+        for (const request of event.unanswered) (request.token as PendingRequest).fail(copyReason(this.closeReason ?? new ConnectionClosedError('The connection is closed')));
+      });
+      return;
+    }
     const base =
       event.cause === 'remote-ended-mid-message'
         ? 'The remote side closed the connection in the middle of a message'
@@ -94,6 +101,8 @@ export class LifeCycle {
 
   /** The engine's `'closing'`: let go, once every reason being explained is known. */
   closing(event: ClosingEvent<EngineToken>): void {
+    // The engine closed itself (an input overflow): it says why.
+    if (event.detail !== undefined) this.closeReason ??= new ConnectionClosedError(event.detail);
     if (this.explaining > 0) this.afterExplained.push(() => this.release(event));
     else this.release(event);
   }
@@ -108,7 +117,11 @@ export class LifeCycle {
     const detail = (err as { code?: unknown }).code ?? err.message;
     const base = `The connection was lost (${String(detail)})`;
     this.parts.writer.fail(new ConnectionClosedError(base, { cause: err }));
-    this.explain(base, err, (reason) => this.shutdown(reason, 'read-failed', false));
+    this.explain(base, err, (reason) => {
+      // First cause wins: the input may have ended meanwhile, and the engine be closing already.
+      this.closeReason ??= reason;
+      this.shutdown(reason, 'read-failed', false);
+    });
   };
 
   /** The transport's output went away. */
@@ -128,7 +141,10 @@ export class LifeCycle {
     }
     this.failing = true;
     writer.fail(new ConnectionClosedError(base));
-    this.explain(base, undefined, (reason) => this.shutdown(reason, 'write-failed', false));
+    this.explain(base, undefined, (reason) => {
+      this.closeReason ??= reason; // (first cause wins, as for a failure)
+      this.shutdown(reason, 'write-failed', false);
+    });
   };
 
   /** The protocol is done: reject, abort, flush, let go of the transport. */

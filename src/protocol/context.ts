@@ -42,15 +42,17 @@ export class EngineContext<T> {
 
   /**
    * The one way the engine changes the state: the record (state.ts's `update`), then what a new
-   * phase brings. Entering `'closing'` hands back everything in flight in a `'closing'` event.
+   * phase brings. Entering `'closing'` hands back everything in flight in a `'closing'` event
+   * (with `detail`, when the engine closes itself and says why in words).
    */
-  apply(change: Change, bytes: number, cause?: EndCause): void {
+  apply(change: Change, bytes: number, cause?: EndCause, detail?: string): void {
     const before = this.record.phase;
     update(this.record, change, bytes, cause);
     if (this.record.phase !== 'closing' || before === 'closing') return;
     const unanswered = this.outgoing.takeAll();
     const abandoned = this.inFlight.clear() as unknown as IncomingRequest[];
-    this.push({ kind: 'closing', cause: this.record.endCause!, unanswered, abandoned });
+    const event = { kind: 'closing', cause: this.record.endCause!, unanswered, abandoned } as const;
+    this.push(detail === undefined ? event : { ...event, detail });
   }
 
   /** Answers may still be written (also once the input has ended). */

@@ -37,8 +37,9 @@ import { resolveConventions, type Conventions, type ProgressToken } from './conv
 import type { IncomingNotification, IncomingRequest, ProtocolEvent } from './events.js';
 import type { Work } from './incoming.js';
 import { checkedOptions, type ProtocolEngineOptions } from './options.js';
-import { Router } from './router.js';
-import { Change, idle, mayParse, mayStartHandler, type ConnectionState, type EndCause } from './state.js';
+import { Inbox } from './inbox.js';
+import { invalidFrame, Router } from './router.js';
+import { Change, idle, mayHold, mayParse, mayStartHandler, refusalsFull, type ConnectionState, type EndCause } from './state.js';
 import { Wire, type EngineFraming } from './wire.js';
 
 export type { ProtocolEngineOptions };
@@ -64,11 +65,12 @@ export class ProtocolEngine<T = unknown> {
   private nextId = 1;
 
   // Input not parsed yet (byte streams), and messages parsed but not routed yet with their sizes.
-  private inbox: Uint8Array[] = [];
-  private inboxOffset = 0;
+  private readonly inbox: Inbox;
   private parsed: JsonRpcMessage[] = [];
   private sizes: number[] = [];
   private parsedIndex = 0;
+  /** The sizes of the messages in `parsed` past `parsedIndex`. */
+  private heldBytes = 0;
   private inputDone = false;
   private endRouted = false;
   /** What the framer said of the end of input, once asked: errors (a message cut off), if any. */
@@ -85,6 +87,7 @@ export class ProtocolEngine<T = unknown> {
     this.conventions = resolveConventions(options.conventions, checked.framing);
     this.ctx = new EngineContext<T>(this.wire, this.conventions, checked);
     this.router = new Router(this.ctx);
+    this.inbox = new Inbox(checked.limits.maxQueuedBytes + this.wire.maxMessageBytes);
     this.resetParsed();
   }
 
@@ -97,7 +100,7 @@ export class ProtocolEngine<T = unknown> {
 
   /** The transport may deliver more input now (else it should pause reading). */
   get mayRead(): boolean {
-    if (this.inputDone || this.inbox.length > 0 || this.parsedIndex < this.parsed.length) return false;
+    if (this.inputDone || this.inbox.bytes > 0 || this.parsedIndex < this.parsed.length) return false;
     return mayParse(this.ctx.record, this.ctx.limits);
   }
 
@@ -113,30 +116,46 @@ export class ProtocolEngine<T = unknown> {
 
   /** Messages parsed and not routed yet (read ahead of a slot freeing up), and their sizes. */
   get heldMessages(): { readonly count: number; readonly bytes: number } {
-    let bytes = 0;
-    for (let i = this.parsedIndex; i < this.sizes.length; i++) bytes += this.sizes[i]!;
-    return { count: this.parsed.length - this.parsedIndex, bytes };
+    return { count: this.parsed.length - this.parsedIndex, bytes: this.heldBytes };
   }
 
   /** Input held but not parsed yet, in bytes (what the transport delivered ahead of the decisions). */
   get bufferedBytes(): number {
-    let held = this.wire.bufferedBytes - this.inboxOffset;
-    for (const chunk of this.inbox) held += chunk.byteLength;
-    return held;
+    return this.wire.bufferedBytes + this.inbox.bytes;
+  }
+
+  /** The most input a byte stream may hold unparsed (`maxQueuedBytes + maxMessageBytes`; see inbox.ts). */
+  get maxUnparsedBytes(): number {
+    return this.inbox.maxBytes;
   }
 
   // ---- input ------------------------------------------------------------------------------------
 
-  /** The next chunk of input (a whole message on a `'message'` channel). Kept until `next()` reads it. */
+  /**
+   * The next chunk of input (a whole message on a `'message'` channel), kept until `next()` reads
+   * it. For a transport that does not pause when `mayRead` is false, within bounds: a channel's
+   * message past what may be held (state.ts `mayHold`) is routed at once with its calls refused
+   * (-32001, notifications dropped), and a byte stream past `maxUnparsedBytes` closes the engine
+   * (`'input-overflow'`: it cannot refuse part of a frame), as does a channel once those refusals
+   * pile up unread (`refusalsFull`).
+   */
   receive(chunk: Uint8Array | string): void {
     if (this.inputDone || this.ctx.record.phase !== 'open') return;
     if (this.framing === 'message') {
       if (this.parsedIndex >= this.parsed.length) this.resetParsed();
-      this.parseFrame(this.wire.message(chunk));
+      const frame = this.wire.message(chunk);
+      const { record, limits } = this.ctx;
+      const held = this.parsed.length - this.parsedIndex;
+      const size = frame.kind === 'frame' ? frame.text.length : 0;
+      if ((held === 0 && mayParse(record, limits)) || mayHold(record, limits, held, this.heldBytes, size)) this.parseFrame(frame);
+      else if (!refusalsFull(record, limits)) this.router.routeOverflow(frame.kind === 'frame' ? parseMessage(frame.text) : invalidFrame(frame), size);
+      else this.overflowed(`the remote side kept sending past the queue's bounds, reading none of ${limits.maxWriteQueueBytes} bytes of answers (the channel does not pause)`);
       return;
     }
     const bytes = typeof chunk === 'string' ? textEncoder.encode(chunk) : chunk;
-    if (bytes.byteLength > 0) this.inbox.push(bytes);
+    if (bytes.byteLength > 0 && !this.inbox.push(bytes)) {
+      this.overflowed(`the transport delivered more than ${this.maxUnparsedBytes} bytes of input while reading was paused (it does not pause)`);
+    }
   }
 
   /** The input has ended (the remote side will send nothing more); what is held is still read. */
@@ -161,6 +180,7 @@ export class ProtocolEngine<T = unknown> {
       if (at < this.parsed.length) {
         if (!mayParse(ctx.record, ctx.limits)) return undefined;
         this.parsedIndex = at + 1;
+        this.heldBytes -= this.sizes[at]!;
         const event = this.router.route(this.parsed[at]!, this.sizes[at]!);
         if (event !== undefined) return event;
       } else if (!this.readMore()) {
@@ -306,8 +326,7 @@ export class ProtocolEngine<T = unknown> {
    */
   close(cause: EndCause = 'closed-locally'): void {
     this.ctx.apply(Change.Close, 0, cause);
-    this.inbox = [];
-    this.inboxOffset = 0;
+    this.inbox.clear();
     this.resetParsed();
   }
 
@@ -328,9 +347,10 @@ export class ProtocolEngine<T = unknown> {
     if (frame.kind === 'frame') {
       this.parsed.push(parseMessage(frame.text));
       this.sizes.push(frame.text.length);
+      this.heldBytes += frame.text.length;
       return frame.text.length;
     }
-    this.parsed.push({ kind: 'invalid', id: null, error: frame.error });
+    this.parsed.push(invalidFrame(frame));
     this.sizes.push(0);
     return 0;
   }
@@ -339,22 +359,21 @@ export class ProtocolEngine<T = unknown> {
     this.parsed = [];
     this.sizes = [];
     this.parsedIndex = 0;
+    this.heldBytes = 0;
+  }
+
+  /** More input than may be held: the engine closes, saying why. */
+  private overflowed(why: string): void {
+    this.ctx.apply(Change.Close, 0, 'input-overflow', `Input overflow: ${why}`);
+    this.inbox.clear();
+    this.resetParsed();
   }
 
   /** Feeds the framer one more slice, or routes the end of input. False when there is nothing to read. */
   private readMore(): boolean {
-    if (this.inbox.length > 0) {
+    if (this.inbox.bytes > 0) {
       if (!mayParse(this.ctx.record, this.ctx.limits)) return false;
-      const chunk = this.inbox[0]!;
-      const start = this.inboxOffset;
-      const end = Math.min(chunk.byteLength, start + SLICE_BYTES);
-      const slice = start === 0 && end === chunk.byteLength ? chunk : chunk.subarray(start, end);
-      if (end === chunk.byteLength) {
-        this.inbox.shift();
-        this.inboxOffset = 0;
-      } else {
-        this.inboxOffset = end;
-      }
+      const slice = this.inbox.take(SLICE_BYTES);
       // A slice's frames are all parsed at once, then routed one by one: JSON.parse run over many
       // messages in a row, apart from the encoding of answers, costs less per message.
       const frames = this.wire.push(slice);
@@ -366,7 +385,9 @@ export class ProtocolEngine<T = unknown> {
       const wireBytes = this.wire.takeConsumed();
       if (textLength > 0) {
         const sizes = this.sizes;
-        for (let i = 0; i < sizes.length; i++) sizes[i] = Math.ceil((sizes[i]! * wireBytes) / textLength);
+        let heldBytes = 0;
+        for (let i = 0; i < sizes.length; i++) heldBytes += sizes[i] = Math.ceil((sizes[i]! * wireBytes) / textLength);
+        this.heldBytes = heldBytes;
       }
       return true;
     }

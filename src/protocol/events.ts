@@ -166,6 +166,8 @@ export interface InputEndedEvent<T> {
 export interface ClosingEvent<T> {
   readonly kind: 'closing';
   readonly cause: EndCause;
+  /** Why, in words, when the engine closed itself (`'input-overflow'`: which bound was passed). */
+  readonly detail?: string;
   readonly unanswered: readonly OutgoingRequest<T>[];
   readonly abandoned: readonly IncomingRequest[];
 }

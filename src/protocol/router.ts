@@ -39,19 +39,31 @@ type Handout = IncomingRequest | IncomingNotification;
 export class Router<T> {
   constructor(private readonly ctx: EngineContext<T>) {}
 
-  /** Routes one message of `bytes`; returns the event it yields (replies it causes follow it in the queue). */
-  route(message: JsonRpcMessage, bytes: number): ProtocolEvent<T> | undefined {
+  /**
+   * Routes one message of `bytes`; returns the event it yields (replies it causes follow it in the
+   * queue). `overflow`: it arrived past the bounds of what may be held (a channel that cannot
+   * pause), so its calls are refused (-32001, notifications dropped); responses, cancels and
+   * progress still count.
+   */
+  route(message: JsonRpcMessage, bytes: number, overflow = false): ProtocolEvent<T> | undefined {
     switch (message.kind) {
       case 'request':
-        return this.admit(message, bytes, undefined);
+        return this.admit(message, bytes, undefined, overflow);
       case 'notification':
-        return this.intercept(message) ?? this.admit(message, bytes, undefined);
+        return this.intercept(message) ?? this.admit(message, bytes, undefined, overflow);
       case 'batch':
-        this.routeBatch(message, bytes);
+        this.routeBatch(message, bytes, overflow);
         return undefined;
       default:
         return this.answerOrInvalid(message, undefined);
     }
+  }
+
+  /** A channel's message past what may be held: routed now, its calls refused; its event goes in the queue. */
+  routeOverflow(message: JsonRpcMessage, bytes: number): void {
+    const before = this.ctx.readyCount;
+    const event = this.route(message, bytes, true);
+    if (event !== undefined) this.ctx.pushAhead(event, this.ctx.readyCount - before);
   }
 
   /** The end of input, after every frame: an error if it was cut mid-message (never answered). */
@@ -136,7 +148,7 @@ export class Router<T> {
     return { kind: 'invalid', message };
   }
 
-  private routeBatch(message: JsonRpcBatch, bytes: number): void {
+  private routeBatch(message: JsonRpcBatch, bytes: number, overflow: boolean): void {
     const ctx = this.ctx;
     const entries = message.messages;
     let calls = 0;
@@ -147,7 +159,7 @@ export class Router<T> {
     const size = Math.ceil(bytes / entries.length);
     for (const entry of entries) {
       const before = ctx.readyCount;
-      const event = tooLarge ? this.refuseWhole(entry) : this.routeEntry(entry, size, batch);
+      const event = tooLarge ? this.refuseWhole(entry) : this.routeEntry(entry, size, batch, overflow);
       if (event !== undefined) ctx.pushAhead(event, ctx.readyCount - before);
     }
     if (tooLarge) {
@@ -157,9 +169,9 @@ export class Router<T> {
     ctx.reply(batch.routingDone());
   }
 
-  private routeEntry(entry: JsonRpcSingleMessage, size: number, batch: IncomingBatch): ProtocolEvent<T> | undefined {
-    if (entry.kind === 'request') return this.admit(entry, size, batch);
-    if (entry.kind === 'notification') return this.intercept(entry) ?? this.admit(entry, size, batch);
+  private routeEntry(entry: JsonRpcSingleMessage, size: number, batch: IncomingBatch, overflow: boolean): ProtocolEvent<T> | undefined {
+    if (entry.kind === 'request') return this.admit(entry, size, batch, overflow);
+    if (entry.kind === 'notification') return this.intercept(entry) ?? this.admit(entry, size, batch, overflow);
     return this.answerOrInvalid(entry, batch);
   }
 
@@ -170,7 +182,7 @@ export class Router<T> {
   }
 
   /** An incoming call: refused, started now (and returned), or queued. A batch's entries always queue. */
-  private admit(message: Call, bytes: number, batch: IncomingBatch | undefined): ProtocolEvent<T> | undefined {
+  private admit(message: Call, bytes: number, batch: IncomingBatch | undefined, overflow: boolean): ProtocolEvent<T> | undefined {
     const ctx = this.ctx;
     const isRequest = message.kind === 'request';
     const id = isRequest ? message.id : undefined;
@@ -178,6 +190,7 @@ export class Router<T> {
       if (ctx.inFlight.find(id!) !== undefined) return this.refuse(message, 'duplicate-id', batch);
       if (ctx.inFlight.takeEarlyCancel(id!)) return this.refuse(message, 'cancelled', batch);
     }
+    if (overflow) return this.refuse(message, 'overloaded', batch);
     const verdict = ctx.sequential === undefined ? false : this.sequentialVerdict(message.method);
     const sequential = verdict === true;
     const state = ctx.record;
@@ -272,6 +285,6 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
-function invalidFrame(frame: FrameEvent): JsonRpcInvalidMessage {
+export function invalidFrame(frame: FrameEvent): JsonRpcInvalidMessage {
   return { kind: 'invalid', id: null, error: (frame as Extract<FrameEvent, { kind: 'error' }>).error };
 }

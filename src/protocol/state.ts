@@ -30,7 +30,12 @@ export type EndCause =
   /** Nothing more can be written (the transport failed or was closed under us). */
   | 'write-failed'
   /** The transport failed while reading. */
-  | 'read-failed';
+  | 'read-failed'
+  /**
+   * The transport delivered more input than the engine may hold while it may not read (a byte
+   * stream that ignores `pause()`, or a channel flooding while the output is blocked).
+   */
+  | 'input-overflow';
 
 export interface ConnectionState {
   phase: Phase;
@@ -219,6 +224,23 @@ export function queueFull(state: ConnectionState, limits: Limits): boolean {
     state.queued + state.blockedReplies >= limits.maxQueuedMessages ||
     state.queuedBytes + state.blockedReplyBytes >= limits.maxQueuedBytes
   );
+}
+
+/**
+ * A channel's message of `size` may be held (parsed, routed once reading may go on) while `held`
+ * messages of `heldBytes` are: what is held, with the queue and the answers waiting behind blocked
+ * output, stays within the queue's bounds (one message larger than the byte bound is still held
+ * alone, as it would queue alone). A channel cannot pause: past this, its calls are refused.
+ */
+export function mayHold(state: ConnectionState, limits: Limits, held: number, heldBytes: number, size: number): boolean {
+  if (state.queued + state.blockedReplies + held >= limits.maxQueuedMessages) return false;
+  if (state.queued + held === 0) return true;
+  return state.queuedBytes + state.blockedReplyBytes + heldBytes + size <= limits.maxQueuedBytes;
+}
+
+/** The answers made while the output is blocked have reached `maxWriteQueueBytes`: refusing more would grow them on. */
+export function refusalsFull(state: ConnectionState, limits: Limits): boolean {
+  return state.writeBlocked && state.blockedReplyBytes >= limits.maxWriteQueueBytes;
 }
 
 /**

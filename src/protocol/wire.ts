@@ -17,7 +17,7 @@ const EMPTY: FrameEvent[] = [];
 export class Wire {
   readonly framing: EngineFraming;
   private readonly framer: Framer | undefined;
-  private readonly maxMessageBytes: number;
+  readonly maxMessageBytes: number;
   /** Input bytes the framer consumed since `takeConsumed()` (see `push`). */
   private consumed = 0;
   /** The UTF-8 size of a text (the host's native one when it gave one). */
