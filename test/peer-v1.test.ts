@@ -9,12 +9,14 @@ import type { JsonRpcMessage } from '../src/parser/messages.js';
 const decoder = new TextDecoder();
 const json = (bytes: Uint8Array | string): unknown => JSON.parse(typeof bytes === 'string' ? bytes : decoder.decode(bytes));
 
+// As it comes back from JSON text (fast-check's JSON values include -0, which JSON writes as 0).
+const jsonValue = fc.jsonValue({ maxDepth: 2 }).map((value) => JSON.parse(JSON.stringify(value)) as unknown);
 const id = fc.oneof(fc.string({ maxLength: 8 }), fc.integer());
-const params = fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 4 });
+const params = fc.array(jsonValue, { maxLength: 4 });
 
 test("property: a '1.0' client and a '1.0' server round-trip requests, notifications and both kinds of answer", () => {
   fc.assert(
-    fc.property(fc.string({ maxLength: 8 }), params, fc.jsonValue({ maxDepth: 2 }), fc.boolean(), (method, args, value, fails) => {
+    fc.property(fc.string({ maxLength: 8 }), params, jsonValue, fc.boolean(), (method, args, value, fails) => {
       const client = new JsonRpcPeer({ version: '1.0' });
       const server = new JsonRpcPeer({ version: '1.0' });
       const sent = client.request(method, args);

@@ -6,9 +6,11 @@ import { drain, engine, HOLD, kinds, lines, req } from './helpers.js';
 
 type Json = { [key: string]: unknown };
 
+// As it comes back from JSON text (fast-check's JSON values include -0, which JSON writes as 0).
+const jsonValue = fc.jsonValue({ maxDepth: 2 }).map((value) => JSON.parse(JSON.stringify(value)) as unknown);
 const id = fc.oneof(fc.string({ maxLength: 8 }), fc.integer());
 const method = fc.string({ minLength: 1, maxLength: 8 });
-const params = fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 4 });
+const params = fc.array(jsonValue, { maxLength: 4 });
 
 /** A 1.0 request's newline-framed text. */
 function req1(requestId: unknown, name: string, args?: unknown): string {
@@ -30,7 +32,7 @@ function assertV2Answer(value: unknown): void {
 
 test("property: under '1.0' a request is handed out as sent and answered in 1.0's form; a notification (id null) never", () => {
   fc.assert(
-    fc.property(id, method, params, fc.jsonValue({ maxDepth: 2 }), fc.boolean(), (requestId, name, args, value, fails) => {
+    fc.property(id, method, params, jsonValue, fc.boolean(), (requestId, name, args, value, fails) => {
       const server = engine({ version: '1.0' });
       server.receive(req1(requestId, name, args) + req1(null, name, args));
       const { events, written } = drain(server, () => value);
