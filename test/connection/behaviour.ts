@@ -34,7 +34,7 @@ export type PairFactory = (optionsA?: ConnectionOptions, optionsB?: ConnectionOp
 export interface TransportLimits {
   /** Why the transport has no half-close (a MessagePort or WebSocket closes both ways at once). */
   noHalfClose?: string;
-  /** Why one side cannot learn that the other closed (Deno's MessagePort fires no `close`). */
+  /** Why one side cannot learn that the other closed (Deno's and Chromium's MessagePorts fire no `close`). */
   noCloseSeen?: string;
 }
 

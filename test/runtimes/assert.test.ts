@@ -1,4 +1,4 @@
-/** The suite's own assertions and harness (so a case that should fail on another runtime does). */
+/** The suite's own assertions and harness (so a case that should fail on another runtime does), and what a missing runtime says. */
 import nodeAssert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isDeepStrictEqual } from 'node:util';
@@ -6,6 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 
 import { assert, AssertionError, isDeepEqual } from './assert.js';
+import { devBinary } from './elsewhere.js';
 import { collect, runCases } from './harness.js';
 
 /** JSON-like values, arrays and objects (the suite's data), with near misses: -0, NaN, undefined members. */
@@ -60,5 +61,12 @@ describe('test/runtimes/assert', () => {
     nodeAssert.match(results[1]!.error!, /AssertionError: expected 2, got 1/);
     nodeAssert.match(results[2]!.error!, /Error: sync/);
     nodeAssert.match(results[3]!.error!, /did not finish within 50 ms/);
+  });
+});
+
+describe('test/runtimes/elsewhere', () => {
+  it('a runtime that is not installed fails with how to install it; an installed one is found', () => {
+    nodeAssert.throws(() => devBinary('no-such-runtime'), /no-such-runtime is not installed: it is a dev dependency, run `npm ci` \(or `npm install -D no-such-runtime`\)/);
+    nodeAssert.match(devBinary('deno'), /node_modules\/\.bin\/deno$/);
   });
 });
