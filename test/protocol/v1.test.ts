@@ -177,3 +177,16 @@ test("version is checked, and '1.0' takes no cancel or progress conventions", ()
   assert.equal(engine({ version: '1.0', framing: 'content-length' }).conventions.name, 'none');
   assert.equal(engine({ version: 'both', framing: 'content-length' }).conventions.name, 'lsp');
 });
+
+test("under '1.0' what the framer refuses (a message over maxMessageBytes) is answered in 1.0's form too; under 'both' in 2.0's", () => {
+  for (const version of ['1.0', 'both'] as const) {
+    const server = engine({ version, maxMessageBytes: 64 });
+    server.receive(req1(1, 'big', ['x'.repeat(100)]) + req1(2, 'small', []));
+    const { events, written } = drain(server);
+    assert.deepEqual(kinds(events), ['invalid -32700', 'reply', 'request small 2']);
+    const [refused, answered] = lines(written);
+    if (version === '1.0') assertV1Answer(refused);
+    else assertV2Answer(refused);
+    assert.deepEqual(answered, { result: 'small', error: null, id: 2 });
+  }
+});
