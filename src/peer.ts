@@ -43,6 +43,14 @@ import {
   type JsonRpcMessage,
   type JsonRpcParams,
 } from './parser/messages.js';
+import {
+  checkVersion,
+  encodeErrorV1,
+  encodeRequestV1,
+  encodeResultV1,
+  parseVersioned,
+  type JsonRpcVersion,
+} from './parser/v1.js';
 
 export interface JsonRpcPeerOptions {
   /** How messages are delimited on the byte stream. Default `'newline'`. */
@@ -65,6 +73,13 @@ export interface JsonRpcPeerOptions {
    * and delete per request; `pendingCount` is then 0 and `isPending` false.
    */
   trackPending?: boolean;
+  /**
+   * Which JSON-RPC to speak (see parser/v1.ts): `'2.0'` (default); `'1.0'` (messages read by 1.0's
+   * rules, everything sent in 1.0's form, no batches); or `'both'` (each message read in the
+   * version it speaks, and `respondWith*()` answer a message `parse()` returned in its own version;
+   * requests and notifications go out as 2.0).
+   */
+  version?: JsonRpcVersion;
 }
 
 /** One entry of an outgoing batch: a request unless `notification` is true. */
@@ -84,6 +99,9 @@ export class JsonRpcPeer {
   /** Ids of the requests this peer sent that have not been answered yet. */
   private readonly pending = new Set<JsonRpcId>();
   private readonly trackPending: boolean;
+  readonly version: JsonRpcVersion;
+  /** The messages `parse()` read as 1.0 (under `'both'`: answered in 1.0's form). */
+  private readonly v1Messages: WeakSet<object> | undefined;
 
   constructor(options: JsonRpcPeerOptions = {}) {
     this.framing = options.framing ?? 'newline';
@@ -94,6 +112,8 @@ export class JsonRpcPeer {
       natives: options.natives,
     });
     this.trackPending = options.trackPending !== false;
+    this.version = checkVersion(options.version, 'JsonRpcPeer');
+    this.v1Messages = this.version === 'both' ? new WeakSet() : undefined;
   }
 
   // ---- outgoing ---------------------------------------------------------------------------------
@@ -102,12 +122,12 @@ export class JsonRpcPeer {
   request(method: string, params?: JsonRpcParams): { id: number; bytes: Uint8Array } {
     const id = this.nextId++;
     if (this.trackPending) this.pending.add(id);
-    return { id, bytes: this.framer.encode(encodeRequest(id, method, params)) };
+    return { id, bytes: this.framer.encode(this.requestJson(id, method, params)) };
   }
 
   /** A notification's bytes. No response will come. */
   notify(method: string, params?: JsonRpcParams): Uint8Array {
-    return this.framer.encode(encodeNotification(method, params));
+    return this.framer.encode(this.notificationJson(method, params));
   }
 
   /**
@@ -122,14 +142,14 @@ export class JsonRpcPeer {
   /** `request()`, framed as text. */
   requestText(method: string, params?: JsonRpcParams): { id: number; text: string } {
     const id = this.nextId++;
-    const text = this.framer.encodeText(encodeRequest(id, method, params));
+    const text = this.framer.encodeText(this.requestJson(id, method, params));
     if (this.trackPending) this.pending.add(id);
     return { id, text };
   }
 
   /** `notify()`, framed as text. */
   notifyText(method: string, params?: JsonRpcParams): string {
-    return this.framer.encodeText(encodeNotification(method, params));
+    return this.framer.encodeText(this.notificationJson(method, params));
   }
 
   /** `batch()`, framed as text. */
@@ -140,12 +160,12 @@ export class JsonRpcPeer {
 
   /** `respondWithResult()`, framed as text. */
   respondWithResultText(request: { readonly id: JsonRpcId }, result: unknown): string {
-    return this.framer.encodeText(encodeResult(request.id, result));
+    return this.framer.encodeText(this.resultJson(request, result));
   }
 
   /** `respondWithError()`, framed as text. */
   respondWithErrorText(request: { readonly id: JsonRpcId } | null, error: JsonRpcException | JsonRpcErrorObject): string {
-    return this.framer.encodeText(encodeError(request === null ? null : request.id, error));
+    return this.framer.encodeText(this.errorJson(request, error));
   }
 
   /** `encode()`, framed as text. */
@@ -160,7 +180,7 @@ export class JsonRpcPeer {
 
   /** Answers `request` with `result` (`undefined` is sent as `null`). */
   respondWithResult(request: { readonly id: JsonRpcId }, result: unknown): Uint8Array {
-    return this.framer.encode(encodeResult(request.id, result));
+    return this.framer.encode(this.resultJson(request, result));
   }
 
   /**
@@ -171,7 +191,7 @@ export class JsonRpcPeer {
     request: { readonly id: JsonRpcId } | null,
     error: JsonRpcException | JsonRpcErrorObject,
   ): Uint8Array {
-    return this.framer.encode(encodeError(request === null ? null : request.id, error));
+    return this.framer.encode(this.errorJson(request, error));
   }
 
   /** The bytes of any message or batch, framed. For relaying and for responses built by hand. */
@@ -225,7 +245,39 @@ export class JsonRpcPeer {
     return this.pending.delete(id);
   }
 
+  // ---- the version's forms (under '2.0', one comparison each) -----------------------------------
+
+  private requestJson(id: number, method: string, params: JsonRpcParams | undefined): string {
+    return this.version === '1.0' ? encodeRequestV1(id, method, params) : encodeRequest(id, method, params);
+  }
+
+  private notificationJson(method: string, params: JsonRpcParams | undefined): string {
+    return this.version === '1.0' ? encodeRequestV1(null, method, params) : encodeNotification(method, params);
+  }
+
+  /** Answers go in 1.0's form under '1.0', and under 'both' to a message `parse()` read as 1.0. */
+  private answersV1(request: object | null): boolean {
+    if (this.version === '2.0') return false;
+    return this.version === '1.0' || (request !== null && this.v1Messages!.has(request));
+  }
+
+  private resultJson(request: { readonly id: JsonRpcId }, result: unknown): string {
+    return this.answersV1(request) ? encodeResultV1(request.id, result) : encodeResult(request.id, result);
+  }
+
+  private errorJson(request: { readonly id: JsonRpcId } | null, error: JsonRpcException | JsonRpcErrorObject): string {
+    const id = request === null ? null : request.id;
+    return this.answersV1(request) ? encodeErrorV1(id, error) : encodeError(id, error);
+  }
+
+  private parseVersioned(text: string): JsonRpcMessage {
+    const { message, version } = parseVersioned(text, this.version);
+    if (version === '1.0') this.v1Messages?.add(message);
+    return message;
+  }
+
   private batchJson(calls: readonly BatchCall[]): { ids: number[]; json: string } {
+    if (this.version === '1.0') throw new Error("Cannot send a batch: JSON-RPC 1.0 (version '1.0') has no batches");
     if (calls.length === 0) throw new RangeError('A batch needs at least one call: the spec makes [] invalid');
     const ids: number[] = [];
     const texts = calls.map((call) => {
@@ -249,7 +301,7 @@ export class JsonRpcPeer {
         continue;
       }
       frameLengths?.push(event.text.length);
-      const message = parseMessage(event.text);
+      const message = this.version === '2.0' ? parseMessage(event.text) : this.parseVersioned(event.text);
       if (track) this.settle(message);
       messages.push(message);
     }

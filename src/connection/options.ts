@@ -63,5 +63,6 @@ export function engineOptions(transport: Transport, options: ConnectionSettings)
     maxBatchSize: options.maxBatchSize,
     sequential: options.sequential,
     utf8Length: options.utf8Length,
+    version: options.version,
   };
 }

@@ -22,6 +22,7 @@ import {
   type JsonRpcMessage,
   type JsonRpcSingleMessage,
 } from '../parser/messages.js';
+import { validateVersioned, type JsonRpcVersion } from '../parser/v1.js';
 import { callGuarded, type Report } from './guard.js';
 import { latencySince, SeenRequests } from './seen-requests.js';
 import type { Transport, TransportEvents } from './transport.js';
@@ -78,6 +79,7 @@ export interface TraceOptions {
   readonly framing?: FramingName;
   readonly maxMessageBytes?: number;
   readonly utf8Length?: (text: string) => number;
+  readonly version?: JsonRpcVersion;
 }
 
 /** Characters of an invalid message's text kept in its event. */
@@ -98,6 +100,7 @@ export function traceTransport(transport: Transport, options: TraceOptions, repo
     redactFailed: (error) => report(error, 'redact'),
     maxMessageBytes: options.maxMessageBytes,
     utf8Length: options.utf8Length,
+    version: options.version,
   });
   const watch = (events: TransportEvents): TransportEvents => ({
     ...events,
@@ -141,6 +144,8 @@ interface WireTraceHooks {
   redactFailed(error: unknown): void;
   maxMessageBytes: number | undefined;
   utf8Length: ((text: string) => number) | undefined;
+  /** The connection's JSON-RPC version: 1.0 messages are traced as what they are, not as invalid 2.0. */
+  version?: JsonRpcVersion;
 }
 
 /** An event being filled in. */
@@ -208,7 +213,8 @@ export class WireTrace {
     let message: JsonRpcMessage;
     try {
       value = JSON.parse(text);
-      message = validateMessage(value);
+      const version = this.hooks.version;
+      message = version === undefined || version === '2.0' ? validateMessage(value) : validateVersioned(value, version).message;
     } catch (err) {
       message = parseErrorMessage(err instanceof Error ? err.message : String(err));
     }

@@ -15,6 +15,7 @@ import type {
   JsonRpcResponse,
 } from '../parser/messages.js';
 import type { Conventions, ConventionsName } from '../protocol/conventions.js';
+import type { JsonRpcVersion } from '../parser/v1.js';
 import type { ConnectionClosedError } from './errors.js';
 import type { TraceEvent } from './trace.js';
 
@@ -88,6 +89,13 @@ export interface ConnectionSettings extends ErrorPolicy {
   utf8Length?: (text: string) => number;
   /** Native byte work for the framers (UTF-8 decoding, byte search): a host with faster ones passes them (`FramerOptions.natives`). */
   natives?: FramerNatives;
+  /**
+   * Which JSON-RPC to speak: `'2.0'` (default); `'1.0'` (requests without `jsonrpc`, positional
+   * params only, a notification is `"id": null`, answers carry `result` and `error`, one of them
+   * null; no batches, no cancel or progress conventions); or `'both'` (each incoming message
+   * answered in the version it speaks, an array as a 2.0 batch; what this side sends is 2.0).
+   */
+  version?: JsonRpcVersion;
 }
 
 export interface RequestOptions {

@@ -23,7 +23,7 @@ import {
   type JsonRpcMessage,
   type JsonRpcSingleMessage,
 } from '../parser/messages.js';
-import { validateVersioned, type JsonRpcVersion, type VersionedMessage } from '../parser/v1.js';
+import { checkVersion, validateVersioned, type JsonRpcVersion, type VersionedMessage } from '../parser/v1.js';
 import type { Dispatcher } from './dispatcher.js';
 import { runPool } from './pool.js';
 import { JSON_RPC_1, respondWith, type OptionsArgument, type RespondOptions } from './respond.js';
@@ -72,7 +72,7 @@ export async function handle<M extends MethodTable<M>, C extends DispatchContext
 ): Promise<string | null> {
   const opts: HandleOptions<C> = options ?? {};
   const bounds = checkBounds(opts);
-  const version = checkVersion(opts.version);
+  const version = checkVersion(opts.version, 'handle()');
   if (version !== '2.0') {
     // Text that is not JSON speaks no version: answered in 1.0's form under '1.0', else in 2.0's.
     const versioned = decode<VersionedMessage>(input, (value) => validateVersioned(value, version), (invalid) => ({
@@ -96,11 +96,6 @@ function answerMessage<M extends MethodTable<M>, C extends DispatchContext>(
 ): Promise<string | null> {
   if (message.kind !== 'batch') return respondWith(message, dispatcher, opts);
   return answerBatch(message, dispatcher, opts, bounds);
-}
-
-function checkVersion(version: JsonRpcVersion | undefined): JsonRpcVersion {
-  if (version === undefined || version === '2.0' || version === '1.0' || version === 'both') return version ?? '2.0';
-  throw new RangeError(`handle(): version must be '2.0', '1.0' or 'both', got ${JSON.stringify(version) ?? String(version)}`);
 }
 
 /**

@@ -17,9 +17,11 @@
 import { JsonRpcInvalidRequestError, type JsonRpcErrorObject, JsonRpcException } from './errors.js';
 import {
   isJsonRpcId,
+  parseErrorMessage,
   validateMessage,
   type JsonRpcId,
   type JsonRpcMessage,
+  type JsonRpcParams,
   type JsonRpcSingleMessage,
 } from './messages.js';
 
@@ -54,6 +56,26 @@ export function versionOf(value: unknown, mode: JsonRpcVersion): '2.0' | '1.0' {
 export function validateVersioned(value: unknown, mode: JsonRpcVersion): VersionedMessage {
   const version = versionOf(value, mode);
   return { message: version === '2.0' ? validateMessage(value) : validateSingleV1(value), version };
+}
+
+/**
+ * Parses and validates one JSON text under `mode` (`'1.0'` or `'both'`). Text that is not JSON
+ * speaks no version: it is read as 1.0 under `'1.0'`, else as 2.0 (as `handle()` answers it).
+ */
+export function parseVersioned(text: string, mode: JsonRpcVersion): VersionedMessage {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return { message: parseErrorMessage(err instanceof Error ? err.message : String(err)), version: mode === '1.0' ? '1.0' : '2.0' };
+  }
+  return validateVersioned(value, mode);
+}
+
+/** `version` itself, checked: a RangeError names `where` for anything but the three versions. */
+export function checkVersion(version: JsonRpcVersion | undefined, where: string): JsonRpcVersion {
+  if (version === undefined || version === '2.0' || version === '1.0' || version === 'both') return version ?? '2.0';
+  throw new RangeError(`${where}: version must be '2.0', '1.0' or 'both', got ${JSON.stringify(version) ?? String(version)}`);
 }
 
 function invalid(id: JsonRpcId, reason: string): JsonRpcSingleMessage {
@@ -125,7 +147,14 @@ export function encodeErrorV1(id: JsonRpcId, error: JsonRpcException | JsonRpcEr
   return JSON.stringify({ result: null, error: wire, id });
 }
 
-/** A 1.0 request (`id` null makes it a notification). */
-export function encodeRequestV1(id: JsonRpcId, method: string, params: readonly unknown[] | undefined): string {
+/**
+ * A 1.0 request (`id` null makes it a notification). Throws a TypeError for named params (1.0 has
+ * positional ones only), a method that is not a string, or params with no JSON form.
+ */
+export function encodeRequestV1(id: JsonRpcId, method: string, params: JsonRpcParams | undefined): string {
+  if (typeof method !== 'string') throw new TypeError(`A method name must be a string, got ${typeof method}`);
+  if (params !== undefined && !Array.isArray(params)) {
+    throw new TypeError(`JSON-RPC 1.0 has positional params only: '${method}' was given ${params === null ? 'null' : typeof params} params, not an array`);
+  }
   return JSON.stringify({ method, params: params ?? [], id });
 }

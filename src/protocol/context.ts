@@ -8,7 +8,8 @@ import {
   type JsonRpcErrorObject,
   type JsonRpcException,
 } from '../parser/errors.js';
-import { encodeError, type JsonRpcId } from '../parser/messages.js';
+import { encodeError, type JsonRpcId, type JsonRpcMessage } from '../parser/messages.js';
+import { encodeErrorV1, parseVersioned, type JsonRpcVersion } from '../parser/v1.js';
 import type { IncomingBatch } from './batch.js';
 import type { Conventions } from './conventions.js';
 import type { IncomingRequest, ProtocolEvent } from './events.js';
@@ -27,6 +28,12 @@ export class EngineContext<T> {
   readonly outgoing = new Outgoing<T>();
   /** Events produced but not returned by `next()` yet, oldest first (a FIFO with a moving head). */
   private ready: ProtocolEvent<T>[] = [];
+  /**
+   * The incoming messages read as JSON-RPC 1.0 (answered in 1.0's form); only under version
+   * `'1.0'` or `'both'`, so under `'2.0'` asking costs one comparison.
+   */
+  private readonly v1Messages: WeakSet<JsonRpcMessage> | undefined;
+  private readonly version: JsonRpcVersion;
   private readyHead = 0;
 
   constructor(
@@ -38,6 +45,24 @@ export class EngineContext<T> {
     this.maxBatchSize = options.maxBatchSize;
     this.sequential = options.sequential;
     this.inFlight = new InFlight(conventions.earlyCancelMemory);
+    this.version = options.version;
+    this.v1Messages = options.version === '2.0' ? undefined : new WeakSet();
+  }
+
+  /** A frame's text read under version `'1.0'` or `'both'`; a 1.0 message is marked to be answered in 1.0. */
+  parseVersioned(text: string): JsonRpcMessage {
+    const { message, version } = parseVersioned(text, this.version);
+    if (version === '1.0') this.markV1(message);
+    return message;
+  }
+
+  markV1(message: JsonRpcMessage): void {
+    this.v1Messages?.add(message);
+  }
+
+  /** `message` was read as JSON-RPC 1.0. */
+  isV1(message: JsonRpcMessage): boolean {
+    return this.v1Messages !== undefined && this.v1Messages.has(message);
   }
 
   /**
@@ -113,11 +138,15 @@ export class EngineContext<T> {
   }
 }
 
-/** An error response's JSON; an error whose `data` has no JSON form is sent as a bare -32603. */
-export function errorJson(id: JsonRpcId, error: JsonRpcException | JsonRpcErrorObject): string {
+/**
+ * An error response's JSON (in 1.0's form when `v1`); an error whose `data` has no JSON form is
+ * sent as a bare -32603.
+ */
+export function errorJson(id: JsonRpcId, error: JsonRpcException | JsonRpcErrorObject, v1 = false): string {
+  const encode = v1 ? encodeErrorV1 : encodeError;
   try {
-    return encodeError(id, error);
+    return encode(id, error);
   } catch {
-    return encodeError(id, new JsonRpcInternalError());
+    return encode(id, new JsonRpcInternalError());
   }
 }

@@ -23,6 +23,7 @@
  */
 import type { FrameEvent } from '../framing/types.js';
 import type { JsonRpcErrorObject, JsonRpcException } from '../parser/errors.js';
+import { encodeRequestV1, encodeResultV1, type JsonRpcVersion } from '../parser/v1.js';
 import {
   encodeNotification,
   encodeRequest,
@@ -33,10 +34,10 @@ import {
   type JsonRpcParams,
 } from '../parser/messages.js';
 import { EngineContext, errorJson } from './context.js';
-import { resolveConventions, type Conventions, type ProgressToken } from './conventions.js';
+import type { Conventions, ProgressToken } from './conventions.js';
 import type { IncomingNotification, IncomingRequest, ProtocolEvent } from './events.js';
 import type { Work } from './incoming.js';
-import { checkedOptions, type ProtocolEngineOptions } from './options.js';
+import { checkedOptions, conventionsFor, type ProtocolEngineOptions } from './options.js';
 import { Inbox } from './inbox.js';
 import { invalidFrame, Router } from './router.js';
 import { Change, idle, mayHold, mayParse, mayStartHandler, refusalsFull, type ConnectionState, type EndCause } from './state.js';
@@ -59,6 +60,8 @@ const textEncoder = new TextEncoder();
 export class ProtocolEngine<T = unknown> {
   readonly framing: EngineFraming;
   readonly conventions: Conventions;
+  /** Which JSON-RPC this side speaks (see ProtocolEngineOptions.version). */
+  readonly version: JsonRpcVersion;
   private readonly ctx: EngineContext<T>;
   private readonly router: Router<T>;
   private readonly wire: Wire;
@@ -84,7 +87,8 @@ export class ProtocolEngine<T = unknown> {
       utf8Length: options.utf8Length,
       natives: options.natives,
     });
-    this.conventions = resolveConventions(options.conventions, checked.framing);
+    this.version = checked.version;
+    this.conventions = conventionsFor(options.conventions, checked);
     this.ctx = new EngineContext<T>(this.wire, this.conventions, checked);
     this.router = new Router(this.ctx);
     this.inbox = new Inbox(checked.limits.maxQueuedBytes + this.wire.maxMessageBytes);
@@ -199,14 +203,15 @@ export class ProtocolEngine<T = unknown> {
   respond(work: IncomingRequest | IncomingNotification, result?: unknown): string | null {
     const w = work as unknown as Work;
     if (!w.running) return null;
-    return this.router.finish(w, w.kind === 'request' && !w.answered ? encodeResult(w.id as JsonRpcId, result) : null);
+    if (w.kind !== 'request' || w.answered) return this.router.finish(w, null);
+    return this.router.finish(w, w.v1 ? encodeResultV1(w.id as JsonRpcId, result) : encodeResult(w.id as JsonRpcId, result));
   }
 
   /** A handler failed with `error`: the text to write (null as for `respond()`). Never throws. */
   respondError(work: IncomingRequest | IncomingNotification, error: JsonRpcException | JsonRpcErrorObject): string | null {
     const w = work as unknown as Work;
     if (!w.running) return null;
-    return this.router.finish(w, w.kind === 'request' && !w.answered ? errorJson(w.id as JsonRpcId, error) : null);
+    return this.router.finish(w, w.kind === 'request' && !w.answered ? errorJson(w.id as JsonRpcId, error, w.v1) : null);
   }
 
   /**
@@ -252,7 +257,7 @@ export class ProtocolEngine<T = unknown> {
       progressToken = id;
       params = convention.withToken(params, id);
     }
-    const text = this.wire.frame(encodeRequest(id, method, params));
+    const text = this.wire.frame(this.version === '1.0' ? encodeRequestV1(id, method, params) : encodeRequest(id, method, params));
     this.ctx.outgoing.add({ id, method, token: token as T, progressToken });
     this.ctx.apply(Change.RequestSent, 0);
     return { id, text };
@@ -261,12 +266,13 @@ export class ProtocolEngine<T = unknown> {
   /** A notification, framed. Throws a TypeError for params with no JSON form, an Error once closing. */
   notify(method: string, params?: JsonRpcParams): string {
     if (!this.ctx.maySend()) throw new Error(`Cannot send a notification: the connection is ${this.ctx.record.phase}`);
-    return this.wire.frame(encodeNotification(method, params));
+    return this.wire.frame(this.version === '1.0' ? encodeRequestV1(null, method, params) : encodeNotification(method, params));
   }
 
   /** Several calls as one batch frame; `ids` has each request's id, in order. */
   batch(calls: readonly EngineBatchCall<T>[]): { ids: number[]; text: string } {
     this.assertOpen('batch');
+    if (this.version === '1.0') throw new Error("Cannot send a batch: JSON-RPC 1.0 (version '1.0') has no batches");
     if (calls.length === 0) throw new RangeError('A batch needs at least one call: the spec makes [] invalid');
     const ids: number[] = [];
     const texts = calls.map((call) => {
@@ -345,12 +351,14 @@ export class ProtocolEngine<T = unknown> {
   /** Parses one frame into `parsed`; returns its text's length (also its size until `readMore` scales it). */
   private parseFrame(frame: FrameEvent): number {
     if (frame.kind === 'frame') {
-      this.parsed.push(parseMessage(frame.text));
+      this.parsed.push(this.version === '2.0' ? parseMessage(frame.text) : this.ctx.parseVersioned(frame.text));
       this.sizes.push(frame.text.length);
       this.heldBytes += frame.text.length;
       return frame.text.length;
     }
-    this.parsed.push(invalidFrame(frame));
+    const invalid = invalidFrame(frame);
+    if (this.version === '1.0') this.ctx.markV1(invalid);
+    this.parsed.push(invalid);
     this.sizes.push(0);
     return 0;
   }

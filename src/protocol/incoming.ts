@@ -24,6 +24,8 @@ export class Work {
   slot = -1;
   /** The `sequential` predicate failed for it (see IncomingWork). */
   sequentialFailure: SequentialFailure | undefined = undefined;
+  /** Read as JSON-RPC 1.0: answered in 1.0's form. */
+  v1 = false;
 
   constructor(
     readonly kind: 'request' | 'notification',

@@ -1,6 +1,7 @@
 /** The engine's options, their defaults, and their checks (a bad option is a RangeError at construction). */
 import type { FramerNatives } from '../framing/types.js';
-import type { Conventions, ConventionsName } from './conventions.js';
+import { checkVersion, type JsonRpcVersion } from '../parser/v1.js';
+import { resolveConventions, type Conventions, type ConventionsName } from './conventions.js';
 import type { Limits } from './state.js';
 import type { EngineFraming } from './wire.js';
 
@@ -37,6 +38,13 @@ export interface ProtocolEngineOptions {
    * everything after it (LSP document edits). A predicate that throws counts as true (reported).
    */
   sequential?: readonly string[] | ((method: string) => boolean);
+  /**
+   * Which JSON-RPC to speak (see parser/v1.ts): `'2.0'` (default), `'1.0'` (what is read and sent
+   * is 1.0; no batches; the conventions default to `'none'`, and ones whose cancel or progress
+   * notifications carry named params are refused), or `'both'` (each incoming message answered
+   * in its own version; what this side sends is 2.0).
+   */
+  version?: JsonRpcVersion;
 }
 
 export const DEFAULT_MAX_CONCURRENT_HANDLERS = 32;
@@ -52,6 +60,7 @@ export interface CheckedOptions {
   readonly limits: Limits;
   readonly maxBatchSize: number;
   readonly sequential: ((method: string) => boolean) | undefined;
+  readonly version: JsonRpcVersion;
 }
 
 export function checkedOptions(options: ProtocolEngineOptions): CheckedOptions {
@@ -69,6 +78,7 @@ export function checkedOptions(options: ProtocolEngineOptions): CheckedOptions {
     },
     maxBatchSize: positive('maxBatchSize', options.maxBatchSize, DEFAULT_MAX_BATCH_SIZE),
     sequential: sequentialTest(options.sequential),
+    version: checkVersion(options.version, 'ProtocolEngine'),
   };
 }
 
@@ -85,4 +95,13 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   if (value === undefined) return fallback;
   if (value === Infinity || (Number.isInteger(value) && value >= 1)) return value;
   throw new RangeError(`${name} must be a positive integer or Infinity, got ${String(value)}`);
+}
+
+/** The conventions for `options`: under version '1.0', 'none' by default and nothing else (1.0 has no cancel or progress). */
+export function conventionsFor(conventions: ProtocolEngineOptions['conventions'], checked: CheckedOptions): Conventions {
+  const resolved = resolveConventions(conventions ?? (checked.version === '1.0' ? 'none' : undefined), checked.framing);
+  if (checked.version === '1.0' && (resolved.cancel !== undefined || resolved.progress !== undefined)) {
+    throw new RangeError(`version '1.0' takes conventions 'none': JSON-RPC 1.0 has no cancel or progress notifications (got '${resolved.name}')`);
+  }
+  return resolved;
 }

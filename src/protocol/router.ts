@@ -124,7 +124,7 @@ export class Router<T> {
     const queued = !running && ctx.inFlight.unqueue(work);
     work.answered = true;
     ctx.inFlight.untrack(work);
-    const json = ctx.conventions.answerCancelled ? errorJson(work.id as JsonRpcId, new JsonRpcRequestCancelledError()) : null;
+    const json = ctx.conventions.answerCancelled ? errorJson(work.id as JsonRpcId, new JsonRpcRequestCancelledError(), work.v1) : null;
     ctx.answer(work.batch, json, work.slot);
     // After the answer: leaving the queue may leave nothing in flight, and closing then begins.
     if (queued) ctx.apply(Change.Unqueued, work.bytes);
@@ -144,7 +144,7 @@ export class Router<T> {
   /** Invalid input is answered with its error (in its batch's response, for an entry), unless garbage. */
   private invalid(message: JsonRpcInvalidMessage, batch: IncomingBatch | undefined): ProtocolEvent<T> {
     const problem = (message.error.data as { problem?: unknown } | undefined)?.problem;
-    if (problem !== 'garbage') this.ctx.answer(batch, errorJson(message.id, message.error), -1);
+    if (problem !== 'garbage') this.ctx.answer(batch, errorJson(message.id, message.error, this.ctx.isV1(message)), -1);
     return { kind: 'invalid', message };
   }
 
@@ -197,11 +197,13 @@ export class Router<T> {
     if (batch === undefined && state.queued === 0 && mayStartHandler(state, ctx.limits, sequential)) {
       const work = new Work(message.kind, id, message.method, message.params, undefined, bytes, sequential);
       if (verdict !== false && verdict !== true) work.sequentialFailure = verdict;
+      if (ctx.isV1(message)) work.v1 = true;
       return this.start(work);
     }
     if (state.pendingOutgoing > 0 && this.queueWouldOverflow(bytes)) return this.refuse(message, 'overloaded', batch);
     const work = new Work(message.kind, id, message.method, message.params, batch, bytes, sequential);
     if (verdict !== false && verdict !== true) work.sequentialFailure = verdict;
+    if (ctx.isV1(message)) work.v1 = true;
     if (isRequest && batch !== undefined) work.slot = batch.expect();
     ctx.inFlight.enqueue(work);
     ctx.apply(Change.Queued, bytes);
@@ -225,16 +227,17 @@ export class Router<T> {
   private refuse(message: Call, reason: RefusalReason, batch: IncomingBatch | undefined): ProtocolEvent<T> {
     if (message.kind === 'request') {
       const ctx = this.ctx;
+      const v1 = ctx.isV1(message);
       if (reason === 'duplicate-id') {
         // Answered with id null, as Go's jsonrpc2 does: under its id it would settle the request in flight.
         const why = `request id ${JSON.stringify(message.id)} is already in use by a request in flight`;
-        ctx.answer(batch, errorJson(null, new JsonRpcInvalidRequestError(undefined, { reason: why })), -1);
+        ctx.answer(batch, errorJson(null, new JsonRpcInvalidRequestError(undefined, { reason: why }), v1), -1);
       } else if (reason === 'overloaded') {
         const { maxQueuedMessages, maxQueuedBytes } = ctx.limits;
         const why = `${maxQueuedMessages} incoming messages or ${maxQueuedBytes} bytes are already waiting for a handler`;
-        ctx.answer(batch, errorJson(message.id, new JsonRpcServerOverloadedError(undefined, { reason: why })), -1);
+        ctx.answer(batch, errorJson(message.id, new JsonRpcServerOverloadedError(undefined, { reason: why }), v1), -1);
       } else if (ctx.conventions.answerCancelled) {
-        ctx.answer(batch, errorJson(message.id, new JsonRpcRequestCancelledError()), -1);
+        ctx.answer(batch, errorJson(message.id, new JsonRpcRequestCancelledError(), v1), -1);
       }
     }
     return { kind: 'refused', message, reason };

@@ -28,6 +28,7 @@ import {
   type JsonRpcParams,
   type JsonRpcSingleMessage,
 } from '../parser/messages.js';
+import { encodeRequestV1, parseVersioned } from '../parser/v1.js';
 import { positive } from '../connection/options.js';
 import { readLimited } from './http-server.js';
 
@@ -48,6 +49,11 @@ export interface HttpClientOptions {
   timeoutMs?: number;
   /** The largest response body, in bytes; a longer one rejects the call. Default 64 MiB. */
   maxResponseBytes?: number;
+  /**
+   * `'2.0'` (default) or `'1.0'`: requests without `jsonrpc`, positional params only, a
+   * notification with `"id": null`, answers read by 1.0's rules; no batches.
+   */
+  version?: '2.0' | '1.0';
 }
 
 export interface HttpCallOptions {
@@ -86,6 +92,7 @@ export class JsonRpcHttpClient<R extends MethodTable<R> = UntypedMethods> {
   private readonly fetch: FetchFunction;
   private readonly timeoutMs: number;
   private readonly maxResponseBytes: number;
+  private readonly version: '2.0' | '1.0';
 
   constructor(
     readonly url: string,
@@ -98,27 +105,34 @@ export class JsonRpcHttpClient<R extends MethodTable<R> = UntypedMethods> {
     if (problem !== null) throw problem;
     this.timeoutMs = options.timeoutMs ?? Infinity;
     this.maxResponseBytes = positive('maxResponseBytes', options.maxResponseBytes, DEFAULT_MAX_RESPONSE_BYTES);
+    const version: unknown = options.version ?? '2.0';
+    if (version !== '2.0' && version !== '1.0') throw new RangeError(`createHttpClient(): version must be '2.0' or '1.0', got ${JSON.stringify(version) ?? String(version)}`);
+    this.version = version;
   }
 
   /** Sends a request; resolves with its result, rejects as the module's header says. */
   request<K extends keyof R & string>(method: K, ...args: CallArgs<R, K, HttpCallOptions>): Promise<RequestResult<R, K>>;
   async request(method: string, params?: JsonRpcParams, options: HttpCallOptions = {}): Promise<unknown> {
     const id = this.nextId++;
-    const text = encodeRequest(id, method, params);
+    const text = this.version === '1.0' ? encodeRequestV1(id, method, params) : encodeRequest(id, method, params);
     const answer = await this.post(text, method, options);
     if (answer === null) throw invalid(method, id, 'the server answered 204 No Content to a request');
-    return settle(single(answer, method, id), method);
+    return settle(single(answer, method, id, this.version), method);
   }
 
   /** Sends a notification; resolves once the server has taken it (its HTTP answer came). */
   notify<K extends keyof R & string>(method: K, ...args: NotifyArgs<R, K>): Promise<void>;
   async notify(method: string, params?: JsonRpcParams): Promise<void> {
-    await this.post(encodeNotification(method, params), method, {});
+    await this.post(this.version === '1.0' ? encodeRequestV1(null, method, params) : encodeNotification(method, params), method, {});
   }
 
   /** One POST of several calls: one promise per entry, in order (a notification's resolves with the POST). */
   batch(entries: readonly BatchEntry[], options: HttpCallOptions = {}): Promise<unknown>[] {
     if (entries.length === 0) return [];
+    if (this.version === '1.0') {
+      const error = new Error("Cannot send a batch: JSON-RPC 1.0 (version '1.0') has no batches");
+      return entries.map(() => handled(Promise.reject(error)));
+    }
     const ids = entries.map((entry) => (entry.notification === true ? undefined : this.nextId++));
     let text: string;
     try {
@@ -204,8 +218,8 @@ export function createHttpClient<R extends MethodTable<R> = UntypedMethods>(url:
 }
 
 /** The one response of a single request's answer. */
-function single(answer: string, method: string, id: number): JsonRpcSingleMessage {
-  const message = parseMessage(answer);
+function single(answer: string, method: string, id: number, version: '2.0' | '1.0'): JsonRpcSingleMessage {
+  const message = version === '1.0' ? parseVersioned(answer, '1.0').message : parseMessage(answer);
   if (message.kind === 'batch') throw invalid(method, id, 'a single request was answered with an array');
   if ((message.kind === 'response' || message.kind === 'invalidResponse') && message.id !== id && message.id !== null) {
     throw invalid(method, message.id, `the answer carries id ${JSON.stringify(message.id)}, not ${id}`);
