@@ -23,10 +23,8 @@
  */
 import type { FrameEvent } from '../framing/types.js';
 import type { JsonRpcErrorObject, JsonRpcException } from '../parser/errors.js';
-import { encodeRequestV1, encodeResultV1, type JsonRpcVersion } from '../parser/v1.js';
+import { encodeResultV1, type JsonRpcVersion } from '../parser/v1.js';
 import {
-  encodeNotification,
-  encodeRequest,
   encodeResult,
   parseMessage,
   type JsonRpcId,
@@ -41,17 +39,12 @@ import { checkedOptions, conventionsFor, type ProtocolEngineOptions } from './op
 import { Inbox } from './inbox.js';
 import { invalidFrame, Router } from './router.js';
 import { Change, idle, mayHold, mayParse, mayStartHandler, refusalsFull, type ConnectionState, type EndCause } from './state.js';
+import { Sender, type EngineBatchCall } from './sender.js';
 import { Wire, type EngineFraming } from './wire.js';
 
 export type { ProtocolEngineOptions };
 
-/** One call of an outgoing batch: a request (with the caller's token) unless `notification`. */
-export interface EngineBatchCall<T> {
-  readonly method: string;
-  readonly params?: JsonRpcParams;
-  readonly notification?: boolean;
-  readonly token?: T;
-}
+export type { EngineBatchCall };
 
 /** The parser is fed at most this much at a time, so it never runs far ahead of the decisions. */
 const SLICE_BYTES = 16 * 1024;
@@ -65,7 +58,7 @@ export class ProtocolEngine<T = unknown> {
   private readonly ctx: EngineContext<T>;
   private readonly router: Router<T>;
   private readonly wire: Wire;
-  private nextId = 1;
+  private readonly sender: Sender<T>;
 
   // Input not parsed yet (byte streams), and messages parsed but not routed yet with their sizes.
   private readonly inbox: Inbox;
@@ -91,6 +84,7 @@ export class ProtocolEngine<T = unknown> {
     this.conventions = conventionsFor(options.conventions, checked);
     this.ctx = new EngineContext<T>(this.wire, this.conventions, checked);
     this.router = new Router(this.ctx);
+    this.sender = new Sender(this.ctx, this.wire, this.conventions, this.version);
     this.inbox = new Inbox(checked.limits.maxQueuedBytes + this.wire.maxMessageBytes);
     this.resetParsed();
   }
@@ -249,48 +243,17 @@ export class ProtocolEngine<T = unknown> {
    * began (no response could be read).
    */
   request(method: string, params?: JsonRpcParams, token?: T, withProgress = false): { id: number; text: string } {
-    this.assertOpen('request');
-    const id = this.nextId++;
-    let progressToken = this.progressTokenIn(params);
-    const convention = this.conventions.progress;
-    if (progressToken === undefined && withProgress && convention !== undefined && !Array.isArray(params)) {
-      progressToken = id;
-      params = convention.withToken(params, id);
-    }
-    const text = this.wire.frame(this.version === '1.0' ? encodeRequestV1(id, method, params) : encodeRequest(id, method, params));
-    this.ctx.outgoing.add({ id, method, token: token as T, progressToken });
-    this.ctx.apply(Change.RequestSent, 0);
-    return { id, text };
+    return this.sender.request(method, params, token, withProgress);
   }
 
   /** A notification, framed. Throws a TypeError for params with no JSON form, an Error once closing. */
   notify(method: string, params?: JsonRpcParams): string {
-    if (!this.ctx.maySend()) throw new Error(`Cannot send a notification: the connection is ${this.ctx.record.phase}`);
-    return this.wire.frame(this.version === '1.0' ? encodeRequestV1(null, method, params) : encodeNotification(method, params));
+    return this.sender.notify(method, params);
   }
 
   /** Several calls as one batch frame; `ids` has each request's id, in order. */
   batch(calls: readonly EngineBatchCall<T>[]): { ids: number[]; text: string } {
-    this.assertOpen('batch');
-    if (this.version === '1.0') throw new Error("Cannot send a batch: JSON-RPC 1.0 (version '1.0') has no batches");
-    if (calls.length === 0) throw new RangeError('A batch needs at least one call: the spec makes [] invalid');
-    const ids: number[] = [];
-    const texts = calls.map((call) => {
-      if (call.notification === true) return encodeNotification(call.method, call.params);
-      const id = this.nextId + ids.length;
-      ids.push(id);
-      return encodeRequest(id, call.method, call.params);
-    });
-    const text = this.wire.frame(`[${texts.join(',')}]`);
-    let next = 0;
-    for (const call of calls) {
-      if (call.notification === true) continue;
-      const id = ids[next++]!;
-      this.ctx.outgoing.add({ id, method: call.method, token: call.token as T, progressToken: this.progressTokenIn(call.params) });
-      this.ctx.apply(Change.RequestSent, 0);
-    }
-    this.nextId += ids.length;
-    return { ids, text };
+    return this.sender.batch(calls);
   }
 
   /**
@@ -298,11 +261,7 @@ export class ProtocolEngine<T = unknown> {
    * notification to send, or null (no such request, or the conventions have no cancel).
    */
   cancel(id: number, reason?: string): string | null {
-    if (this.ctx.outgoing.take(id) === undefined) return null;
-    this.ctx.apply(Change.RequestSettled, 0);
-    const convention = this.conventions.cancel;
-    if (convention === undefined || !this.ctx.maySend()) return null;
-    return this.notify(convention.method, convention.write(id, reason));
+    return this.sender.cancel(id, reason);
   }
 
   /** Progress notifications for `progressToken` come out as `'progress'` events with `token`. */
@@ -342,11 +301,6 @@ export class ProtocolEngine<T = unknown> {
   }
 
   // ---- internals --------------------------------------------------------------------------------
-
-  private assertOpen(what: string): void {
-    const phase = this.ctx.record.phase;
-    if (phase !== 'open') throw new Error(`Cannot send a ${what}: the connection is ${phase} (no response could be read)`);
-  }
 
   /** Parses one frame into `parsed`; returns its text's length (also its size until `readMore` scales it). */
   private parseFrame(frame: FrameEvent): number {
@@ -414,17 +368,5 @@ export class ProtocolEngine<T = unknown> {
     this.endRouted = true;
     this.router.routeEnd(this.endErrors);
     return true;
-  }
-
-  /** The progress token `params` carry, per the conventions. */
-  private progressTokenIn(params: JsonRpcParams | undefined): ProgressToken | undefined {
-    const convention = this.conventions.progress;
-    if (convention === undefined || params === undefined) return undefined;
-    try {
-      return convention.tokenOf(params); // (not through ctx.contain: no closure per request)
-    } catch (error) {
-      this.ctx.push({ kind: 'callbackError', callback: 'conventions', error });
-      return undefined;
-    }
   }
 }
