@@ -426,11 +426,19 @@ export function framingTargets(rows: readonly FramingBenchRow[]): FramingCheck[]
       measured: ratio ? `${fmtRatio(ratio.median)} (rounds ${fmtRatio(ratio.min)}..${fmtRatio(ratio.max)})` : 'not measured',
       pass: ratio ? ratio.median >= min : undefined,
     });
-  const bound = { newline: 0.9, 'content-length': 0.85, 'json-stream': 0.5 } as const;
-  for (const caseName of [CASES.small, CASES.unicode, CASES.megabyte]) {
-    for (const framing of ['newline', 'content-length', 'json-stream'] as const) {
-      check(`${caseName}: ${framing} >= ${bound[framing]}x limit`, paired(caseName, OURS(framing), LIMIT), bound[framing]);
-    }
+  // Issue 15's targets, as ratios to the limit: newline / content-length / json-stream.
+  const bounds: Record<string, readonly [number, number, number]> = {
+    [CASES.small]: [0.9, 0.88, 0.75],
+    [CASES.random]: [0.78, 0.78, 0.68],
+    [CASES.unicode]: [0.8, 0.8, 0.6],
+    [CASES.megabyte]: [0.9, 0.9, 0.75],
+  };
+  for (const caseName of [CASES.small, CASES.random, CASES.unicode, CASES.megabyte]) {
+    (['newline', 'content-length', 'json-stream'] as const).forEach((framing, i) => {
+      const bound = bounds[caseName][i];
+      check(`${caseName}: ${framing} >= ${bound}x limit`, paired(caseName, OURS(framing), LIMIT), bound);
+    });
+    if (caseName === CASES.random) continue;
     check(`${caseName}: content-length >= 5x vscode-jsonrpc`, paired(caseName, OURS('content-length'), 'vscode-jsonrpc reader'), 5);
     check(`${caseName}: json-stream >= 8x stream-json concatenated`, paired(caseName, OURS('json-stream'), 'stream-json concatenated'), 8);
   }
