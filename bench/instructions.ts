@@ -11,11 +11,16 @@
  * chunks lose most of their time (see src/framing/README.md). Read it next to framing.ts's table,
  * not instead of it.
  *
- * How: each contender runs in a worker process under callgrind, `node --single-threaded` (no
- * compiler or GC threads, whose timing would change the count), once with 2 and once with 8
+ * How: each contender runs in a worker process under callgrind, once with 2 and once with 8
  * measured rounds after 5 warm-up rounds. The difference of the two totals, divided by 6 rounds
  * of messages, leaves out start-up, loading, building the workload and warming up. Two workers
- * run at a time (one per core); the counts do not depend on it.
+ * run at a time (one per core). The count repeats only if V8 does the same work in every run,
+ * and its garbage collector decides some of it by the clock, so the workers run with
+ * NODE_FLAGS: no compiler or GC threads (`--single-threaded`); no incremental marking, whose steps
+ * and write barriers are scheduled by time (with it, one case's count moved 9% with the machine's
+ * load, most of it in `MarkingBarrier::Write`); a GC schedule that does not adapt to measured GC
+ * speed; fixed hash and random seeds; and a full GC before every round, so each round starts from
+ * the same heap. Then the same run repeats to within ~0.02%.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +34,15 @@ type CaseName = keyof typeof MESSAGES;
 /** framing.ts's contenders measured here: the limit and ours. */
 const MEASURED = [LIMIT, OURS('newline'), OURS('content-length'), OURS('json-stream')];
 
+const NODE_FLAGS = [
+  '--single-threaded',
+  '--no-incremental-marking',
+  '--predictable-gc-schedule',
+  '--hash-seed=1',
+  '--random-seed=1',
+  '--expose-gc',
+];
+
 const WARM_UP_ROUNDS = 5;
 const FEW_ROUNDS = 2;
 const MANY_ROUNDS = 8;
@@ -38,7 +52,10 @@ async function runWorker(contenderName: string, caseName: CaseName, rounds: numb
   const contender = CONTENDERS.find((c) => c.name === contenderName);
   if (contender === undefined) throw new Error(`no contender ${contenderName}`);
   const workload = WORKLOADS[caseName](MESSAGES[caseName]);
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error('the worker needs --expose-gc');
   for (let r = 0; r < WARM_UP_ROUNDS + rounds; r++) {
+    gc();
     if ((await contender.run(workload)) !== workload.messages.length) throw new Error(`${contenderName}: wrong number of messages`);
   }
 }
@@ -50,7 +67,7 @@ const SELF = fileURLToPath(import.meta.url);
 /** Instructions executed by a worker run, as callgrind reports them. */
 function countInstructions(contender: string, caseName: CaseName, rounds: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const args = ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, '--single-threaded', SELF, '--worker', contender, caseName, String(rounds)];
+    const args = ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, ...NODE_FLAGS, SELF, '--worker', contender, caseName, String(rounds)];
     const child = spawn('valgrind', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));

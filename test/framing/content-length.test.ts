@@ -138,6 +138,40 @@ describe('content-length framer', () => {
     expectEverywhere(concat([utf8('X-A: 1\r\nreadyContent-Length: 3\r\n\r\n[5]'), msg('[6]')]), ['!missing-content-length', '[6]']);
   });
 
+  it('header names are matched case-insensitively, exactly as their lower-cased text would be', () => {
+    // Names built around the two that mean something, with case flips and near misses; what each
+    // does is decided here from the lower-cased string, the way the header reader used to decide.
+    const flipCase = (name: string, flips: boolean[]) => [...name].map((c, i) => (flips[i % flips.length] ? c.toUpperCase() : c)).join('');
+    const name = fc
+      .tuple(
+        fc.constantFrom('', 'x', 'X-', 'ready', 'content'),
+        fc.constantFrom('content-length', 'content-type', 'content-lengt', 'ontent-length', 'content_length', 'content-types', 'lengthcontent-'),
+        fc.constantFrom('', 's', '-x'),
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 7 }),
+      )
+      .map(([before, core, after, flips]) => flipCase(before + core + after, flips));
+    fc.assert(
+      fc.property(name, fc.boolean(), (header, withCharset) => {
+        const lower = header.toLowerCase();
+        // A: the only header, value 2. B: a latin1 charset as its value, then a real Content-Length: 2.
+        const block = withCharset ? `${header}: text/x; charset=latin1\r\nContent-Length: 2\r\n` : `${header}: 2\r\n`;
+        const stream = concat([utf8(`${block}\r\n{}`), msg('[]')]);
+        let expected: string[];
+        if (!withCharset) {
+          if (lower === 'content-length') expected = ['{}', '[]'];
+          else if (lower.endsWith('content-length')) expected = ['!garbage', '{}', '[]']; // glued output, header used
+          else expected = ['!missing-content-length', '[]'];
+        } else if (lower === 'content-type') expected = ['!unsupported-charset', '[]'];
+        else if (lower === 'content-length') expected = ['!invalid-content-length', '[]'];
+        else expected = ['{}', '[]'];
+        for (const size of [stream.length, 5, 1]) {
+          assert.deepEqual(summary(feed(new ContentLengthFramer(), cutEvery(stream, size))), expected, `${JSON.stringify(header)}, chunks of ${size}`);
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+
   it('long garbage is reported once, with its first 64 bytes, before the stream ends', () => {
     const framer = new ContentLengthFramer();
     const events = framer.push(utf8('log line '.repeat(20)));
