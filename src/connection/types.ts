@@ -15,6 +15,7 @@ import type {
   JsonRpcResponse,
 } from '../parser/messages.js';
 import type { Conventions, ConventionsName } from '../protocol/conventions.js';
+import type { SchedulingOptions } from '../protocol/options.js';
 import type { JsonRpcVersion } from '../parser/v1.js';
 import type { ConnectionClosedError } from './errors.js';
 import type { TraceEvent } from './trace.js';
@@ -40,7 +41,7 @@ export interface HandlerContext extends DispatchContext {
  * (`'conventions'`), event and progress listeners (`'listener'`, `'progress'`), listeners on a
  * handler's `context.signal` (`'abort'`). Each such failure is contained: the connection carries on.
  */
-export interface ConnectionSettings extends ErrorPolicy {
+export interface ConnectionSettings extends ErrorPolicy, SchedulingOptions {
   /** How messages are delimited on a byte stream (a message channel needs none). Default `'newline'`. */
   framing?: FramingName;
   /** Cancellation and progress conventions. Default `'lsp'` for content-length framing, `'none'` otherwise. */
@@ -58,33 +59,6 @@ export interface ConnectionSettings extends ErrorPolicy {
   redact?: (message: unknown) => unknown;
   /** The largest incoming message, in bytes; a larger one is discarded and answered -32700. Default 64 MiB. */
   maxMessageBytes?: number;
-  /** Handlers that may run at once (batch entries count one each); reading pauses meanwhile. Default 32. */
-  maxConcurrentHandlers?: number;
-  /**
-   * Incoming calls parsed but not started, at most, while reading on for responses with every
-   * handler busy (the deadlock rule); past it a request is answered -32001 and a notification
-   * dropped (`'droppedNotification'`). Default 1024.
-   */
-  maxQueuedMessages?: number;
-  /**
-   * The same bound in bytes: on a byte stream, the frames' bytes on the wire (a message channel:
-   * the JSON text's length). One larger message still queues alone. Default 4 MiB.
-   */
-  maxQueuedBytes?: number;
-  /**
-   * Answers the remote side causes but does not read (-32001 refusals, error answers) made while
-   * the output is blocked, in bytes, at which reading stops even while this side waits for
-   * responses. Your own `request()`/`notify()` are never refused for it: they queue behind, and
-   * `notify()` resolves once handed to the transport. Default 4 MiB.
-   */
-  maxWriteQueueBytes?: number;
-  /** The most calls an incoming batch may hold; a larger one runs nothing and is answered -32600. Default 1000. */
-  maxBatchSize?: number;
-  /**
-   * Methods whose handlers run alone, in order (LSP document edits). A predicate that throws counts
-   * as true and is reported (stage `'sequential'`).
-   */
-  sequential?: readonly string[] | ((method: string) => boolean);
   /** The UTF-8 length of a string, for Content-Length headers (a host with a native one passes it). */
   utf8Length?: (text: string) => number;
   /** Native byte work for the framers (UTF-8 decoding, byte search): a host with faster ones passes them (`FramerOptions.natives`). */

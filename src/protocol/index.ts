@@ -1,5 +1,6 @@
 /** The protocol engine: the JSON-RPC protocol of one connection, pure. See docs/engine.md. */
 export { ProtocolEngine, type EngineBatchCall, type ProtocolEngineOptions } from './engine.js';
+export type { SchedulingOptions } from './options.js';
 export {
   CANCEL_METHOD,
   LSP_CONVENTIONS,

@@ -5,7 +5,42 @@ import { resolveConventions, type Conventions, type ConventionsName } from './co
 import type { Limits } from './state.js';
 import type { EngineFraming } from './wire.js';
 
-export interface ProtocolEngineOptions {
+/**
+ * How much incoming work may run and wait at once, and what runs alone: the engine's options that
+ * a connection takes as they are (`ConnectionSettings` extends this).
+ */
+export interface SchedulingOptions {
+  /** Handlers that may run at once (batch entries count one each); reading pauses meanwhile. Default 32. */
+  maxConcurrentHandlers?: number;
+  /**
+   * Incoming calls parsed but not started, at most, while reading on for responses with every
+   * handler busy (the deadlock rule, see state.ts); past it a request is answered -32001 and a
+   * notification dropped (a connection's `'droppedNotification'`). Default 1024.
+   */
+  maxQueuedMessages?: number;
+  /**
+   * The same bound in bytes: on a byte stream, the frames' bytes on the wire (a message channel:
+   * the JSON text's length). One larger message still queues alone. Default 4 MiB.
+   */
+  maxQueuedBytes?: number;
+  /**
+   * Answers the remote side causes but does not read (-32001 refusals, error answers) made while
+   * the output is blocked, in bytes, at which reading stops even while this side waits for
+   * responses. This side's own requests and notifications are never refused for it: they queue
+   * behind. Default 4 MiB.
+   */
+  maxWriteQueueBytes?: number;
+  /** The most calls an incoming batch may hold; a larger one runs nothing and is answered -32600. Default 1000. */
+  maxBatchSize?: number;
+  /**
+   * Methods whose handlers run alone, in order: each waits for the handlers before it and holds
+   * everything after it (LSP document edits). A predicate that throws counts as true and is
+   * reported (a connection's stage `'sequential'`).
+   */
+  sequential?: readonly string[] | ((method: string) => boolean);
+}
+
+export interface ProtocolEngineOptions extends SchedulingOptions {
   /** How messages travel: a byte-stream framing, or `'message'` (whole JSON texts). Default `'newline'`. */
   framing?: EngineFraming;
   /** The largest incoming message, in bytes. Default 64 MiB. */
@@ -16,28 +51,6 @@ export interface ProtocolEngineOptions {
   natives?: FramerNatives;
   /** Cancellation and progress conventions. Default `'lsp'` for content-length framing, `'none'` otherwise. */
   conventions?: ConventionsName | Conventions;
-  /** Handlers that may run at once (batch entries count one each). Default 32. */
-  maxConcurrentHandlers?: number;
-  /**
-   * Incoming calls parsed but not started, at most, while reading on for responses with every
-   * handler busy (the deadlock rule, see state.ts); past it a request is answered -32001 and a
-   * notification dropped. Default 1024.
-   */
-  maxQueuedMessages?: number;
-  /** The same bound in bytes (one message larger than it is still queued alone). Default 4 MiB (as connect()'s). */
-  maxQueuedBytes?: number;
-  /**
-   * Answers the engine makes while the output is blocked (refusals, error answers), in bytes, at
-   * which reading stops even while a request of ours waits (the deadlock rule). Default 4 MiB.
-   */
-  maxWriteQueueBytes?: number;
-  /** The most calls a batch may hold; a larger one runs nothing and is answered -32600. Default 1000. */
-  maxBatchSize?: number;
-  /**
-   * Methods whose handlers run alone, in order: each waits for the handlers before it and holds
-   * everything after it (LSP document edits). A predicate that throws counts as true (reported).
-   */
-  sequential?: readonly string[] | ((method: string) => boolean);
   /**
    * Which JSON-RPC to speak (see parser/v1.ts): `'2.0'` (default), `'1.0'` (what is read and sent
    * is 1.0; no batches; the conventions default to `'none'`, and ones whose cancel or progress
