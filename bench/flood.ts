@@ -7,12 +7,14 @@
  * whenever write() returns false, so a receiver that applies back pressure slows the sender
  * instead of making it buffer. Every receiver sees byte-for-byte the same flood for its framing.
  *
- * Two receiver configurations:
+ * Three receiver configurations:
  * - Node defaults.
  * - `--max-semi-space-size=1`: V8's young generation capped. Under defaults V8 grows the young
  *   generation (up to 2 x 16 MiB semi-spaces) under any high allocation rate, which adds ~+35 MiB
  *   of RSS even to a receiver with no library at all (the floor row); capping it shows what the
  *   receiver itself holds on to. Full runs only.
+ * - Node defaults with each handler awaiting a real `setTimeout(1 ms)` (issue 15's timer flood):
+ *   with at most 32 handlers in flight, 100,000 messages take at least ~3.1 s. Full runs only.
  *
  * Runnable alone: node dist/bench/flood.js [--quick] [--rounds N] [--messages N]
  * Extra node flags for the receivers: BENCH_FLOOD_NODE_OPTIONS="--flag ...".
@@ -53,11 +55,14 @@ export interface FloodVariant {
   key: string;
   label: string;
   nodeArgs: string[];
+  /** The handler awaits a real `setTimeout` of this many ms (issue 15's timer flood) instead of ~0.2 ms. */
+  timerMs?: number;
 }
 
 export const VARIANTS: FloodVariant[] = [
   { key: 'default', label: 'Node defaults', nodeArgs: [] },
   { key: 'semi1', label: '--max-semi-space-size=1', nodeArgs: ['--max-semi-space-size=1'] },
+  { key: 'timer', label: 'Node defaults', nodeArgs: [], timerMs: 1 },
 ];
 
 const PAD = 'x'.repeat(1000);
@@ -121,7 +126,8 @@ async function measure(r: Receiver, variant: FloodVariant, config: FloodConfig):
 }
 
 export function floodCaseName(variant: FloodVariant, messages = 100_000): string {
-  return `flood: ${messages.toLocaleString('en-US')} x ~1 KB notifications, handler awaits ~0.2 ms; receiver with ${variant.label}`;
+  const wait = variant.timerMs === undefined ? 'awaits ~0.2 ms' : `awaits setTimeout(${variant.timerMs} ms)`;
+  return `flood: ${messages.toLocaleString('en-US')} x ~1 KB notifications, handler ${wait}; receiver with ${variant.label}`;
 }
 
 export async function runFloodBench(options: FloodBenchOptions = {}): Promise<Row[]> {
@@ -134,14 +140,14 @@ export async function runFloodBench(options: FloodBenchOptions = {}): Promise<Ro
       `${rounds} round(s), receiver RSS sampled every ${config.sampleMs} ms; receivers: ${variants.map((v) => v.label).join(', ')}`,
   );
   const units = variants.flatMap((variant) =>
-    RECEIVERS.map((receiver) => ({ receiver, variant, name: `${receiver.name} [${variant.label}]` })),
+    RECEIVERS.map((receiver) => ({ receiver, variant, name: `${receiver.name} [${variant.label}${variant.timerMs === undefined ? '' : `, setTimeout ${variant.timerMs} ms`}]` })),
   );
   const skipped: string[] = [];
   const results = await interleave(
     units,
     rounds,
     async ({ receiver, variant, name }, round) => {
-      const r = await measure(receiver, variant, config);
+      const r = await measure(receiver, variant, { ...config, timerMs: variant.timerMs });
       progress(
         `[flood] round ${round + 1}/${rounds} ${name}: idle RSS ${fmt(r.idleRss / MiB)} MiB, peak ${fmt(r.peakRss / MiB)} MiB ` +
           `(+${fmt((r.peakRss - r.idleRss) / MiB)}), peak heap ${fmt(r.peakHeap / MiB)} MiB, handled ${r.handled}, ` +

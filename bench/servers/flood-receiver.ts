@@ -23,6 +23,8 @@ const FLOOR_CONCURRENCY = 32;
 export interface FloodConfig {
   expected: number;
   delayUs: number;
+  /** When set, each handler awaits a real `setTimeout` of this many ms instead of the ~delayUs wait. */
+  timerMs?: number;
   sampleMs: number;
 }
 
@@ -143,7 +145,7 @@ async function main(): Promise<void> {
   let peakRunning = 0;
   const handler: Handler = async () => {
     if (++running > peakRunning) peakRunning = running;
-    await delayMicros(config.delayUs);
+    await (config.timerMs === undefined ? delayMicros(config.delayUs) : new Promise<void>((resolve) => setTimeout(resolve, config.timerMs)));
     running--;
     handled++;
     if (handled === config.expected) {
