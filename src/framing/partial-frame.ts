@@ -56,8 +56,9 @@ export class PartialFrame {
 
   /**
    * Completes the frame with `chunk[start, end)` and adds it to `events`: as text when every
-   * piece was text, else decoded once through `batch` (whose pending frames come out first).
-   * Nothing is held afterwards.
+   * piece was text, else decoded once through `batch` (whose pending frames come out first; the
+   * frame may come out at the batch's next flush, before the frames added after it). Nothing is
+   * held afterwards.
    */
   finish(chunk: Uint8Array, start: number, end: number, chunkText: string | null, batch: FrameBatch, events: FrameEvent[]): void {
     batch.flush(events); // frames before this one come out first
@@ -69,7 +70,10 @@ export class PartialFrame {
       return;
     }
     if (end > start) this.bytes.push(chunk.subarray(start, end));
-    batch.decodeOne(this.bytes.takeToDecode(), events, prefix);
+    // The batch may decode it with the chunk's frames that follow, if they go through the batch
+    // too (not slices of the chunk's text, which come out at once) and it has no text start.
+    if (prefix.length === 0 && chunkText === null) batch.addHeld(this.bytes.takeToDecode(), events);
+    else batch.decodeOne(this.bytes.takeToDecode(), events, prefix);
   }
 
   /** Drops what is held (an oversized frame, the end of the stream). */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ContentLengthFramer } from '../../src/framing/index.js';
-import { concat, cutAt, cutEvery, cutFractions, errors, feed, summary, toCuts, utf8, expectEverywhere as expectAll , assertCutsChangeNothing } from './helpers.js';
+import { concat, cutAt, cutEvery, cutFractions, DECODINGS, errors, feed, referenceDecode, summary, toCuts, utf8, expectEverywhere as expectAll , assertCutsChangeNothing } from './helpers.js';
 import type { FrameEvent } from '../../src/framing/index.js';
 
 const msg = (body: string, header = `Content-Length: ${utf8(body).length}\r\n`) => utf8(`${header}\r\n${body}`);
@@ -221,6 +221,48 @@ describe('content-length framer', () => {
     assert.deepEqual(summary(events), ['!truncated']);
     assert.match(errors(events)[0].error.message, /inside a body of 10 bytes.*4 bytes of it were dropped/);
     assert.deepEqual(framer.end(), []);
+  });
+
+  it('a body completed from earlier chunks comes out in its place, decoded as it would be alone', () => {
+    // Bodies of any UTF-8 kind (ASCII, not, a raw 0x1E, invalid or cut sequences, a BOM) in chunks
+    // of any size: a body held across chunks may be decoded together with the next chunk's bodies
+    // (one call per chunk), or with a 64..16 KiB ASCII chunk's text, and must come out as alone.
+    const text = fc.oneof(
+      fc.string({ unit: 'grapheme-ascii', maxLength: 300 }),
+      fc.string({ unit: 'grapheme', maxLength: 120 }),
+      fc.array(fc.constantFrom('{"a":"', 'é', '東京', '😀', '\x1e', '\uFEFF', '"}', 'x'.repeat(70)), { maxLength: 8 }).map((p) => p.join('')),
+    );
+    const body = fc.oneof(
+      { weight: 4, arbitrary: text.map(utf8) },
+      { weight: 1, arbitrary: fc.tuple(text, fc.constantFrom([0xc3], [0xed, 0xa0, 0x80], [0xe2, 0x82], [0x80], [0xff])).map(([t, bad]) => concat([utf8(t), new Uint8Array(bad)])) },
+    );
+    const chunkSizes = fc.array(fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 64, max: 700 })), { minLength: 1, maxLength: 12 });
+    fc.assert(
+      fc.property(fc.array(body, { minLength: 1, maxLength: 12 }), chunkSizes, fc.constantFrom(...DECODINGS), (bodies, sizes, natives) => {
+        const stream = concat(bodies.map((b) => concat([utf8(`Content-Length: ${b.length}\r\n\r\n`), b])));
+        const chunks: Uint8Array[] = [];
+        for (let at = 0, i = 0; at < stream.length; i++) {
+          const size = sizes[i % sizes.length];
+          chunks.push(stream.slice(at, at + size));
+          at += size;
+        }
+        const expected = bodies.map((b) => referenceDecode(b) ?? '!invalid-utf8');
+        assert.deepEqual(summary(feed(new ContentLengthFramer({ natives }), chunks)), expected);
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('a body held across chunks comes out before the next ones when the next chunk is read as text', () => {
+    // Chunk 1 holds an invalid body (so bodies are expected not to be ASCII from then on) and ends
+    // inside a body; chunk 2 completes it and holds one more, all ASCII and 64+ bytes: read as text.
+    const x = 'x'.repeat(70);
+    const stream = concat([msg(x), utf8('Content-Length: 1\r\n\r\n'), new Uint8Array([0xc3]), msg(x), msg('[1]')]);
+    const cut = msg(x).length + 22 + 21 + 4;
+    for (const natives of DECODINGS) {
+      const framer = new ContentLengthFramer({ natives });
+      assert.deepEqual(summary(feed(framer, [stream.slice(0, cut), stream.slice(cut)])), [x, '!invalid-utf8', x, '[1]']);
+    }
   });
 
   it('errors, too, come out the same wherever the chunks are cut', () => {

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { FrameBatch } from '../../src/framing/frame-batch.js';
 import type { FrameEvent } from '../../src/framing/index.js';
+import { nodeFramerNatives } from '../../src/node-streams/framer-natives.js';
 import { concat, DECODINGS, referenceDecode, summary, utf8 } from './helpers.js';
 
 /** What one frame must come out as: its text decoded alone, or an invalid-utf8 error. */
@@ -44,6 +45,57 @@ describe('FrameBatch', () => {
       ),
       { numRuns: 2000 },
     );
+  });
+
+  it('a held frame (completed from earlier chunks) comes out first and as alone, joined or not', () => {
+    // After a non-ASCII batch a held frame is joined in front of the chunk's frames; a raw 0x1E or
+    // invalid UTF-8 in either forces the one-by-one fallback.
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.option(frameBytes, { nil: undefined }), fc.array(fc.tuple(gap, frameBytes), { maxLength: 6 })), { minLength: 1, maxLength: 5 }),
+        fc.constantFrom(...DECODINGS),
+        (batches, decoding) => {
+          const batch = new FrameBatch('content-length', decoding);
+          for (const [held, frames] of batches) {
+            const events: FrameEvent[] = [];
+            const expected: string[] = [];
+            if (held !== undefined) {
+              batch.addHeld(held.slice(), events);
+              expected.push(alone(held));
+            }
+            const chunk = concat(frames.flatMap(([g, f]) => [g, f]));
+            let at = 0;
+            for (const [g, f] of frames) {
+              at += g.length;
+              batch.add(chunk, at, at + f.length);
+              expected.push(alone(f));
+              at += f.length;
+            }
+            batch.flush(events);
+            assert.deepEqual(summary(events), expected);
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('decodes a held non-ASCII frame and the chunk\'s frames in one call', () => {
+    let calls = 0;
+    const counting = { ...nodeFramerNatives, decode: (bytes: Uint8Array) => (calls++, nodeFramerNatives.decode(bytes)) };
+    const batch = new FrameBatch('content-length', counting);
+    const chunk = utf8('{"a":"é"}{"b":"東京"}');
+    const events: FrameEvent[] = [];
+    batch.add(chunk, 0, 10);
+    batch.add(chunk, 10, chunk.length);
+    batch.flush(events); // the stream is not ASCII from here on
+    calls = 0;
+    batch.addHeld(utf8('{"held":"😀"}'), events);
+    batch.add(chunk, 0, 10);
+    batch.add(chunk, 10, chunk.length);
+    batch.flush(events);
+    assert.equal(calls, 1);
+    assert.deepEqual(summary(events), ['{"a":"é"}', '{"b":"東京"}', '{"held":"😀"}', '{"a":"é"}', '{"b":"東京"}']);
   });
 
   it('splits non-ASCII frames joined for one decode, and falls back when a frame holds the separator itself', () => {
