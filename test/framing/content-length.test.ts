@@ -68,6 +68,30 @@ describe('content-length framer', () => {
     }
   });
 
+  it('reads a Content-Length value as its trimmed text says, whole or cut anywhere (fast match or not)', () => {
+    // The model: the value between blanks must be digits only and at most 2^53 - 1.
+    const blanks = fc.array(fc.constantFrom(' ', '\t'), { maxLength: 3 }).map((b) => b.join(''));
+    const digits = fc.oneof(
+      fc.constant('7'), // the body's real length
+      fc.nat(20).map((zeros) => '0'.repeat(zeros) + '7'), // the same, 1 to 21 digits
+      fc.constantFrom('', '-7', '+7', '7.0', '7e0', '0x7', '7 7', 'seven', '9007199254740991', '9007199254740992', '9'.repeat(16), '0'.repeat(15) + '9007199254740993'),
+    );
+    fc.assert(
+      fc.property(blanks, digits, blanks, (before, value, after) => {
+        const stream = concat([utf8(`Content-Length:${before}${value}${after}\r\n\r\n[1,2,3]`), msg('[2]')]);
+        const text = value.trim();
+        const valid = /^\d+$/.test(text) && Number(text) <= Number.MAX_SAFE_INTEGER;
+        const length = valid ? Number(text) : -1;
+        let expected: string[];
+        if (length === 7) expected = ['[1,2,3]', '[2]'];
+        else if (!valid) expected = ['!invalid-content-length', '[2]'];
+        else expected = ['!oversized', '!truncated']; // a 2^53 - 1 byte body swallows the rest
+        expectEverywhere(stream, expected, 1000);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('a duplicate Content-Length is reported; agreeing values skip the body exactly', () => {
     const body = '{"content-length":1}'; // would fool a resync, so it must be skipped by length
     const events = expectEverywhere(
