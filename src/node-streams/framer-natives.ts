@@ -36,6 +36,16 @@ const TRANSCODE_MIN = 1024;
 
 const fallback = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+/**
+ * A Buffer made by `transcode`, kept (exported, so that the module holds it) for as long as the
+ * process runs. A Buffer made in C++ gets its prototype set after it is created, which moves it
+ * to a map that V8 holds only weakly. When a full GC finds no such Buffer alive, that map dies
+ * and every optimized function that checked for it (the framers' decoding paths) is thrown away
+ * ("deoptimization, reason: weak objects", seen with --trace-deopt) and must warm up again; one
+ * Buffer alive keeps the map, and the code.
+ */
+export const TRANSCODE_MAP_HOLDER: Uint8Array = transcode(new Uint8Array([0xc3, 0xa9]), 'utf8', 'ucs2');
+
 export const nodeFramerNatives: FramerNatives = {
   indexOf(bytes: Uint8Array, byte: number, from: number): number {
     return from >= bytes.length ? -1 : indexOf.call(bytes, byte, from);
