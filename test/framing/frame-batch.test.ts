@@ -19,6 +19,18 @@ const frameBytes = fc.oneof(
 /** What lies between frames in a chunk: headers or whitespace, always ASCII. */
 const gap = fc.constantFrom('', ' ', '\r\n', 'Content-Length: 12\r\n\r\n').map(utf8);
 
+/** Adds `frames` to `batch` as one chunk's (each after its gap), and what each must give to `expected`. */
+function addChunk(batch: FrameBatch, frames: ReadonlyArray<readonly [Uint8Array, Uint8Array]>, expected: string[]): void {
+  const chunk = concat(frames.flatMap(([g, f]) => [g, f]));
+  let at = 0;
+  for (const [g, f] of frames) {
+    at += g.length;
+    batch.add(chunk, at, at + f.length);
+    expected.push(alone(f));
+    at += f.length;
+  }
+}
+
 describe('FrameBatch', () => {
   it('gives each frame exactly as decoding it alone would, batch after batch, with both decodings', () => {
     fc.assert(
@@ -28,15 +40,8 @@ describe('FrameBatch', () => {
         (batches, decoding) => {
           const batch = new FrameBatch('content-length', decoding);
           for (const frames of batches) {
-            const chunk = concat(frames.flatMap(([g, f]) => [g, f]));
             const expected: string[] = [];
-            let at = 0;
-            for (const [g, f] of frames) {
-              at += g.length;
-              batch.add(chunk, at, at + f.length);
-              expected.push(alone(f));
-              at += f.length;
-            }
+            addChunk(batch, frames, expected);
             const events: FrameEvent[] = [];
             batch.flush(events);
             assert.deepEqual(summary(events), expected);
@@ -63,14 +68,7 @@ describe('FrameBatch', () => {
               batch.addHeld(held.slice(), events);
               expected.push(alone(held));
             }
-            const chunk = concat(frames.flatMap(([g, f]) => [g, f]));
-            let at = 0;
-            for (const [g, f] of frames) {
-              at += g.length;
-              batch.add(chunk, at, at + f.length);
-              expected.push(alone(f));
-              at += f.length;
-            }
+            addChunk(batch, frames, expected);
             batch.flush(events);
             assert.deepEqual(summary(events), expected);
           }
