@@ -38,7 +38,7 @@ import type { Work } from './incoming.js';
 import { checkedOptions, conventionsFor, type ProtocolEngineOptions } from './options.js';
 import { Inbox } from './inbox.js';
 import { invalidFrame, Router } from './router.js';
-import { Change, idle, mayHold, mayParse, mayStartHandler, refusalsFull, type ConnectionState, type EndCause } from './state.js';
+import { Change, handlersHaveRoom, idle, mayHold, mayParse, refusalsFull, type ConnectionState, type EndCause } from './state.js';
 import { Sender, type EngineBatchCall } from './sender.js';
 import { Wire, type EngineFraming } from './wire.js';
 
@@ -102,9 +102,9 @@ export class ProtocolEngine<T = unknown> {
     return mayParse(this.ctx.record, this.ctx.limits);
   }
 
-  /** One more handler may start now. */
+  /** Handlers have room for one more now (in count and bytes; whether a given message fits depends on its size). */
   get mayStartHandler(): boolean {
-    return mayStartHandler(this.ctx.record, this.ctx.limits);
+    return handlersHaveRoom(this.ctx.record, this.ctx.limits);
   }
 
   /** Nothing in flight: no handler running, no work queued, no request of ours unanswered. */
