@@ -7,36 +7,19 @@
  * Each round holds N handlers in flight at once, every one awaiting a promise that only the round
  * resolves, for N notifications of ~B bytes (the flood's ~1 KB by default), and measures heapUsed
  * after gc() against before:
- * - **ours**: a portable connection over a byte stream that delivers the newline-framed flood, a
- *   `Dispatcher` with one `log` method, `maxConcurrentHandlers` N (and a byte bound that holds N);
+ * - **ours**: a portable connection over an in-memory byte stream carrying the newline-framed flood, a
+ *   `Dispatcher` with one `log` method, `maxConcurrentHandlers` N (and no byte bound);
  * - **floor**: no library, each line `JSON.parse`d and its params handed to the same handler (what
  *   any receiver must hold: the parsed message and the handler's pending promise).
  * Ours minus floor, per handler, is what the library adds to each handler in flight.
  */
 import { fileURLToPath } from 'node:url';
 import { createConnection } from '../src/connection/connection.js';
-import type { ByteStreamTransport, TransportEvents } from '../src/connection/transport.js';
+import { createTransportPair } from '../src/connection/pair.js';
 import { Dispatcher } from '../src/dispatch/index.js';
 import { fmt, median } from './harness.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
-
-/** A byte stream whose input the round hands over itself, and that takes every write. */
-class HeldStream implements ByteStreamTransport {
-  readonly kind = 'bytes';
-  events!: TransportEvents;
-  start(events: TransportEvents): void {
-    this.events = events;
-  }
-  pause(): void {}
-  resume(): void {}
-  write(): boolean {
-    return true;
-  }
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
-}
 
 function lines(count: number, bytes: number): string[] {
   const pad = 'x'.repeat(bytes);
@@ -75,16 +58,19 @@ async function ours(texts: readonly string[]): Promise<number> {
       await g.promise;
     },
   });
-  const stream = new HeldStream();
-  const connection = createConnection(stream, {
+  // The whole input fits in the pipe: nothing waits for back pressure.
+  const input = new TextEncoder().encode(texts.join('\n') + '\n');
+  const [sender, receiver] = createTransportPair(2 * input.length);
+  const connection = createConnection(receiver, {
     dispatcher,
     maxConcurrentHandlers: texts.length,
+    maxConcurrentHandlerBytes: Infinity,
     maxQueuedBytes: 64 * texts.length * (texts[0]!.length + 1),
   });
-  const input = new TextEncoder().encode(texts.join('\n') + '\n');
+  sender.start({ data() {}, end() {}, drain() {}, writeClosed() {}, error() {} });
   const before = await settle();
   // In 64 KiB chunks, as a socket delivers them.
-  for (let at = 0; at < input.length; at += 65536) stream.events.data(input.subarray(at, at + 65536));
+  for (let at = 0; at < input.length; at += 65536) sender.write(input.subarray(at, at + 65536));
   const during = await settle();
   if (g.running !== texts.length) throw new Error(`ours: ${g.running} of ${texts.length} handlers running`);
   g.open();
