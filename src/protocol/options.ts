@@ -13,7 +13,7 @@ export interface SchedulingOptions {
   /**
    * Handlers that may run at once (batch entries count one each); reading pauses meanwhile. Each
    * running handler holds its promise and context whatever its message's size: this bounds that.
-   * Default 1024.
+   * Default 512.
    */
   maxConcurrentHandlers?: number;
   /**
@@ -70,7 +70,7 @@ export interface ProtocolEngineOptions extends SchedulingOptions {
   version?: JsonRpcVersion;
 }
 
-export const DEFAULT_MAX_CONCURRENT_HANDLERS = 1024;
+export const DEFAULT_MAX_CONCURRENT_HANDLERS = 512;
 export const DEFAULT_MAX_CONCURRENT_HANDLER_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_MAX_QUEUED_MESSAGES = 1024;
 export const DEFAULT_MAX_QUEUED_BYTES = 4 * 1024 * 1024;

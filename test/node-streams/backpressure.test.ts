@@ -80,9 +80,9 @@ describe('handler bytes', () => {
     return saturated;
   }
 
-  it('by default, 16 handlers of 256 KiB messages run at once (4 MiB), and 1024 of small ones', async () => {
+  it('by default, 16 handlers of 256 KiB messages run at once (4 MiB), and 512 of small ones', async () => {
     assert.equal(await saturate(40, 256 * 1024), 16);
-    assert.equal(await saturate(1500, 100), 1024);
+    assert.equal(await saturate(1500, 100), 512);
   });
 });
 

@@ -49,12 +49,12 @@ test('a message larger than the bound waits for the handlers before it, runs alo
   assert.deepEqual(drain(server, () => HOLD).held.map(tag), [4]);
 });
 
-test('by default, a thousand small messages run at once, and 4 MiB of large ones', () => {
-  assert.equal(DEFAULT_MAX_CONCURRENT_HANDLERS, 1024);
+test('by default, 512 small messages run at once, and 4 MiB of large ones', () => {
+  assert.equal(DEFAULT_MAX_CONCURRENT_HANDLERS, 512);
   assert.equal(DEFAULT_MAX_CONCURRENT_HANDLER_BYTES, 4 * 1024 * 1024);
   const small = engine();
   small.receive(Array.from({ length: 1500 }, (_, i) => note('log', { seq: i })).join(''));
-  assert.equal(drain(small, () => HOLD).held.length, 1024);
+  assert.equal(drain(small, () => HOLD).held.length, 512);
   const large = engine();
   const text = sized(256 * 1024);
   for (let i = 0; i < 40; i++) large.receive(text);
