@@ -18,7 +18,7 @@ export interface SchedulingOptions {
   maxConcurrentHandlers?: number;
   /**
    * The same bound in bytes: the messages whose handlers run, measured as `maxQueuedBytes` measures
-   * queued ones (a batch's entries share their frame's). Many small messages may run at once, few
+   * queued ones (a batch's entries share their text's length). Many small messages may run at once, few
    * large ones; one message larger than this still runs, alone. Default 4 MiB.
    */
   maxConcurrentHandlerBytes?: number;
@@ -29,8 +29,8 @@ export interface SchedulingOptions {
    */
   maxQueuedMessages?: number;
   /**
-   * The same bound in bytes: on a byte stream, the frames' bytes on the wire (a message channel:
-   * the JSON text's length). One larger message still queues alone. Default 4 MiB.
+   * The same bound in bytes, a message's size being its JSON text's length (for ASCII text, its
+   * bytes without the framing). One larger message still queues alone. Default 4 MiB.
    */
   maxQueuedBytes?: number;
   /**

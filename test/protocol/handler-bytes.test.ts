@@ -8,10 +8,10 @@ import fc from 'fast-check';
 import { DEFAULT_MAX_CONCURRENT_HANDLER_BYTES, DEFAULT_MAX_CONCURRENT_HANDLERS } from '../../src/protocol/options.js';
 import { drain, engine, HOLD, note, type Work } from './helpers.js';
 
-/** A notification whose newline frame is exactly `bytes` long (at least 50). */
+/** A newline-framed notification whose JSON text (its size) is exactly `bytes` long (at least 50). */
 function sized(bytes: number, tag = 0): string {
   const head = `{"jsonrpc":"2.0","method":"m","params":[${tag},"`;
-  return head + 'x'.repeat(bytes - head.length - 4) + '"]}\n';
+  return head + 'x'.repeat(bytes - head.length - 3) + '"]}\n';
 }
 
 test('more small messages run at once than large ones, within maxConcurrentHandlerBytes', () => {
@@ -82,7 +82,7 @@ test('property: running bytes never pass the bound but for a lone message, nothi
       (sizes, maxConcurrentHandlers, maxConcurrentHandlerBytes, picks) => {
         // A channel that is fed only while the engine may read, as a pausing transport would.
         const server = engine({ framing: 'message', maxConcurrentHandlers, maxConcurrentHandlerBytes });
-        const texts = sizes.map((size, i) => sized(size + 1, i).slice(0, -1)); // a channel's size is the text's length
+        const texts = sizes.map((size, i) => sized(size, i).slice(0, -1)); // a channel's message: the text alone
         let fed = 0;
         const running: Work[] = [];
         const started: number[] = [];
@@ -127,7 +127,7 @@ test('property: running bytes never pass the bound but for a lone message, nothi
   );
 });
 
-test('property: over a byte stream, in any chunking, running bytes stay within the bound but for a lone message', () => {
+test('property: over a byte stream, in any chunking, the same holds: sizes are the texts\' lengths, whatever the cuts', () => {
   fc.assert(
     fc.property(
       fc.array(fc.integer({ min: 50, max: 3000 }), { minLength: 1, maxLength: 40 }),
@@ -146,6 +146,12 @@ test('property: over a byte stream, in any chunking, running bytes stay within t
             started.push(tag(work));
             const { running: count, runningBytes } = server.state;
             assert.ok(count === 1 || runningBytes <= maxConcurrentHandlerBytes, `${count} running in ${runningBytes} bytes > ${maxConcurrentHandlerBytes}`);
+          }
+          const next = started.length;
+          if (next < sizes.length) {
+            const { runningBytes } = server.state;
+            assert.equal(runningBytes, running.reduce((sum, w) => sum + sizes[tag(w)]!, 0), 'each counted at its text\'s length');
+            assert.ok(runningBytes + sizes[next]! > maxConcurrentHandlerBytes, `message ${next} of ${sizes[next]} bytes waits beside ${runningBytes} bytes`);
           }
         };
         pump();
