@@ -22,8 +22,8 @@ export interface FloodConfig {
   expected: number;
   /**
    * The bounds on the handlers running at once, ours' (`maxConcurrentHandlers`,
-   * `maxConcurrentHandlerBytes`) and the floor's alike (count, and their lines' bytes, newline
-   * included; one larger line runs alone), so that both hold the same work in flight.
+   * `maxConcurrentHandlerBytes`) and the floor's alike (count, and their JSON texts' length; one
+   * larger line runs alone), so that both hold the same work in flight.
    */
   handlers: number;
   handlerBytes: number;
@@ -88,7 +88,7 @@ async function startReceiver(id: string, config: FloodConfig, handler: Handler, 
       const pump = () => {
         while (head < waiting.length) {
           const line = waiting[head]!;
-          const bytes = line.length + 1; // ASCII: its length is its size
+          const bytes = line.length; // its size, as ours counts it
           if (running > 0 && (running >= handlers || runningBytes + bytes > handlerBytes)) break;
           head++;
           running++;
