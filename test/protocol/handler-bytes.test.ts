@@ -49,6 +49,19 @@ test('a message larger than the bound waits for the handlers before it, runs alo
   assert.deepEqual(drain(server, () => HOLD).held.map(tag), [4]);
 });
 
+test("a batch's entries run within the byte bound, each charged an equal share of the batch's text", () => {
+  const entries = Array.from({ length: 10 }, (_, i) => ({ jsonrpc: '2.0', method: 'm', params: [i, 'x'.repeat(40)] }));
+  const text = JSON.stringify(entries);
+  const share = Math.ceil(text.length / entries.length);
+  const server = engine({ maxConcurrentHandlers: 100, maxConcurrentHandlerBytes: 3 * share });
+  server.receive(text + '\n');
+  const held = drain(server, () => HOLD).held;
+  assert.deepEqual(held.map(tag), [0, 1, 2]);
+  assert.equal(server.state.runningBytes, 3 * share);
+  server.respond(held[1]!);
+  assert.deepEqual(drain(server, () => HOLD).held.map(tag), [3], 'the next entry takes the share freed');
+});
+
 test('by default, 512 small messages run at once, and 4 MiB of large ones', () => {
   assert.equal(DEFAULT_MAX_CONCURRENT_HANDLERS, 512);
   assert.equal(DEFAULT_MAX_CONCURRENT_HANDLER_BYTES, 4 * 1024 * 1024);
