@@ -1,7 +1,7 @@
 /**
  * The Node layer's native scanner for the json-stream framer (`FramerNatives.jsonScanner`): its
  * scan of objects and arrays (`scanJsonValue` in src/framing/json-scan.ts) in WebAssembly
- * (json-scanner.wat), 16 bytes per step with SIMD bit masks instead of a JavaScript loop per byte.
+ * (json-scanner.wat), 64 bytes per step with SIMD bit masks instead of a JavaScript loop per byte.
  * Same results for any bytes (test/node-streams/json-scanner.test.ts checks it against
  * scanJsonValue with fast-check).
  *
@@ -15,8 +15,8 @@ import { JSON_SCANNER_WASM } from './json-scanner-wasm.js';
 
 /** Chunks up to this size are loaded (the bound on the memory this module keeps). */
 export const MAX_LOADED_BYTES = 1024 * 1024;
-/** Bytes after the chunk that a 16-byte load at its end may read (masked off by the scanner). */
-const SLACK = 16;
+/** Bytes after the chunk that a 64-byte block at its end may read (masked off by the scanner). */
+const SLACK = 64;
 const PAGE = 64 * 1024;
 
 /** The few WebAssembly APIs used (the project's `lib` setting declares none). */
