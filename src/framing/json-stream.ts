@@ -32,10 +32,10 @@
  *
  * Implementation choice (numbers in src/framing/README.md): a hand-written byte scanner that hands
  * each complete value to JSON.parse, many times faster than stream-json's tokenizer + Assembler
- * (which builds each value token by token in JavaScript). The scanner is one tight loop over the
- * bytes with an inner loop for string content; measured against jumping between quotes with
- * indexOf and against scanning a decoded string with charCodeAt, it was the fastest of the three
- * (~500 MB/s on ~200-byte messages, ~700 MB/s on 1 MB ones, where JSON.parse does ~100-150 MB/s).
+ * (which builds each value token by token in JavaScript). The scan of objects and arrays is
+ * json-scan.ts's loop, or the host's native one when given (`FramerNatives.jsonScanner`: the Node
+ * layer's is WebAssembly, 64 bytes per step); chunks under NATIVE_SCAN_MIN bytes stay in
+ * JavaScript, as loading them would cost more than it saves.
  */
 import { framingError, oversizedError, quoteBytes, resolveMaxMessageBytes, truncatedError } from './framing-errors.js';
 import { MAX_NATIVE_SCAN_STATE, scanJsonValue, VALUE_OPENED, type ScanState } from './json-scan.js';
