@@ -14,13 +14,19 @@
  *   of RSS even to a receiver with no library at all (the floor row); capping it shows what the
  *   receiver itself holds on to. Full runs only.
  * - Node defaults with each handler awaiting a real `setTimeout(1 ms)` (issue 15's timer flood):
- *   with at most 32 handlers in flight, 100,000 messages take at least ~3.1 s. Full runs only.
+ *   how many handlers may wait at once sets its pace (at most 32 once took >= 3.1 s). Full runs only.
  *
- * Runnable alone: node dist/bench/flood.js [--quick] [--rounds N] [--messages N]
+ * The floor (no library) runs its handlers under our default bounds, in count and in bytes, so that
+ * it holds the same work in flight as ours.
+ *
+ * Runnable alone: node --expose-gc dist/bench/flood.js [--quick] [--rounds N] [--messages N]
+ *   [--variants default,semi1,timer] [--handlers N] [--handler-bytes B]
+ * (--handlers / --handler-bytes: the bounds on handlers running at once, ours' and the floor's.)
  * Extra node flags for the receivers: BENCH_FLOOD_NODE_OPTIONS="--flag ...".
  */
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_MAX_CONCURRENT_HANDLER_BYTES, DEFAULT_MAX_CONCURRENT_HANDLERS } from '../src/protocol/options.js';
 import { errorText, fmt, forkChild, interleave, makeRow, median, printRows, progress, type Row } from './harness.js';
 import type { FloodConfig, FloodDone, FloodReady } from './servers/flood-receiver.js';
 
@@ -28,6 +34,11 @@ export interface FloodBenchOptions {
   quick?: boolean;
   rounds?: number;
   messages?: number;
+  /** Only these variants (their keys: 'default', 'semi1', 'timer'). */
+  variants?: readonly string[];
+  /** `maxConcurrentHandlers` / `maxConcurrentHandlerBytes` for ours and the floor (default: the library's defaults). */
+  handlers?: number;
+  handlerBytes?: number;
 }
 
 const RECEIVER = fileURLToPath(new URL('./servers/flood-receiver.js', import.meta.url));
@@ -44,12 +55,24 @@ interface Receiver {
   ours?: boolean;
 }
 
+/** The floor runs its handlers under the same bounds as ours (see FloodConfig), and its name says so. */
+function floorName(handlers: number, handlerBytes: number): string {
+  return `floor (no library, ours' bounds: ${handlers} handlers / ${fmt(handlerBytes / MiB)} MiB)`;
+}
+export const FLOOR_NAME = floorName(DEFAULT_MAX_CONCURRENT_HANDLERS, DEFAULT_MAX_CONCURRENT_HANDLER_BYTES);
+
 const RECEIVERS: Receiver[] = [
   { id: 'ours-content-length', name: 'jsonrpc-wire content-length', framing: 'content-length', ours: true },
   { id: 'ours-newline', name: 'jsonrpc-wire newline', framing: 'newline', ours: true },
   { id: 'vscode-jsonrpc', name: 'vscode-jsonrpc', framing: 'content-length' },
-  { id: 'floor-newline', name: 'floor (no library, 32 handlers)', framing: 'newline' },
+  { id: 'floor-newline', name: FLOOR_NAME, framing: 'newline' },
 ];
+
+/** The receivers, with the floor named after the bounds of this run. */
+function receivers(config: FloodConfig): Receiver[] {
+  const floor = floorName(config.handlers, config.handlerBytes);
+  return RECEIVERS.map((r) => (r.id === 'floor-newline' ? { ...r, name: floor } : r));
+}
 
 export interface FloodVariant {
   key: string;
@@ -133,14 +156,20 @@ export function floodCaseName(variant: FloodVariant, messages = 100_000): string
 export async function runFloodBench(options: FloodBenchOptions = {}): Promise<Row[]> {
   const quick = options.quick ?? false;
   const rounds = options.rounds ?? (quick ? 1 : 3);
-  const variants = quick ? VARIANTS.slice(0, 1) : VARIANTS;
-  const config: FloodConfig = { expected: options.messages ?? 100_000, delayUs: 200, sampleMs: 5 };
+  const variants = options.variants !== undefined ? VARIANTS.filter((v) => options.variants!.includes(v.key)) : quick ? VARIANTS.slice(0, 1) : VARIANTS;
+  const config: FloodConfig = {
+    expected: options.messages ?? 100_000,
+    handlers: options.handlers ?? DEFAULT_MAX_CONCURRENT_HANDLERS,
+    handlerBytes: options.handlerBytes ?? DEFAULT_MAX_CONCURRENT_HANDLER_BYTES,
+    delayUs: 200,
+    sampleMs: 5,
+  };
   progress(
     `[flood] ${config.expected.toLocaleString('en-US')} x ~1 KB notifications, handler awaits ~${config.delayUs} us, ` +
       `${rounds} round(s), receiver RSS sampled every ${config.sampleMs} ms; receivers: ${variants.map((v) => v.label).join(', ')}`,
   );
   const units = variants.flatMap((variant) =>
-    RECEIVERS.map((receiver) => ({ receiver, variant, name: `${receiver.name} [${variant.label}${variant.timerMs === undefined ? '' : `, setTimeout ${variant.timerMs} ms`}]` })),
+    receivers(config).map((receiver) => ({ receiver, variant, name: `${receiver.name} [${variant.label}${variant.timerMs === undefined ? '' : `, setTimeout ${variant.timerMs} ms`}]` })),
   );
   const skipped: string[] = [];
   const results = await interleave(
@@ -191,12 +220,16 @@ export async function runFloodBench(options: FloodBenchOptions = {}): Promise<Ro
   return rows;
 }
 
-export const FLOOD_REFS = ['vscode-jsonrpc', 'floor (no library, 32 handlers)'];
+export const FLOOD_REFS = ['vscode-jsonrpc', FLOOR_NAME];
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
   const value = (flag: string) => (args.includes(flag) ? Number(args[args.indexOf(flag) + 1]) : undefined);
-  runFloodBench({ quick: args.includes('--quick'), rounds: value('--rounds'), messages: value('--messages') }).then((rows) =>
-    printRows(rows.filter((r) => r.samples.length > 0), { refs: FLOOD_REFS }),
+  const variants = args.includes('--variants') ? args[args.indexOf('--variants') + 1]!.split(',') : undefined;
+  const handlers = value('--handlers');
+  const handlerBytes = value('--handler-bytes');
+  const options = { quick: args.includes('--quick'), rounds: value('--rounds'), messages: value('--messages'), variants, handlers, handlerBytes };
+  runFloodBench(options).then((rows) =>
+    printRows(rows.filter((r) => r.samples.length > 0), { refs: ['vscode-jsonrpc', floorName(handlers ?? DEFAULT_MAX_CONCURRENT_HANDLERS, handlerBytes ?? DEFAULT_MAX_CONCURRENT_HANDLER_BYTES)] }),
   );
 }

@@ -18,7 +18,7 @@ import {
   errorText, fmt, fmtRatio, isRow, pairedRatios, printGrid, printRows, progress, writeJson, type Row,
 } from './harness.js';
 import { runTcpBench, TCP_REFS } from './tcp.js';
-import { runFloodBench, FLOOD_REFS, FLOOR_MARGIN_MIB, VARIANTS, floodCaseName } from './flood.js';
+import { runFloodBench, FLOOD_REFS, FLOOR_MARGIN_MIB, FLOOR_NAME, VARIANTS, floodCaseName } from './flood.js';
 import { runTapBench, TAP_REFS } from './tap.js';
 import { runTracingBench, TRACING_REFS } from './tracing.js';
 import { CHANNEL_CASES, CHANNEL_REFS, runChannelBench } from './channels.js';
@@ -140,7 +140,7 @@ function targets(rows: Row[]): Check[] {
     const findFlood = (metric: string, contender: string) =>
       rows.find((r) => r.case === caseName && r.metric === metric && r.contender === contender && r.samples.length > 0);
     const vscodeTime = findFlood('time to handle all', 'vscode-jsonrpc');
-    const floor = findFlood('peak RSS over idle', 'floor (no library, 32 handlers)');
+    const floor = findFlood('peak RSS over idle', FLOOR_NAME);
     for (const framing of ['content-length', 'newline']) {
       const name = `jsonrpc-wire ${framing}`;
       const delta = findFlood('peak RSS over idle', name);

@@ -18,10 +18,15 @@ import { listen } from './contender.js';
 import { delayMicros } from './delay.js';
 import { readLines } from './newline.js';
 
-const FLOOR_CONCURRENCY = 32;
-
 export interface FloodConfig {
   expected: number;
+  /**
+   * The bounds on the handlers running at once, ours' (`maxConcurrentHandlers`,
+   * `maxConcurrentHandlerBytes`) and the floor's alike (count, and their JSON texts' length; one
+   * larger line runs alone), so that both hold the same work in flight.
+   */
+  handlers: number;
+  handlerBytes: number;
   delayUs: number;
   /** When set, each handler awaits a real `setTimeout` of this many ms instead of the ~delayUs wait. */
   timerMs?: number;
@@ -54,7 +59,7 @@ export interface FloodDone {
 type Handler = (params: unknown) => Promise<void>;
 
 /** Starts the receiver for contender `id`: listens, calls onConnection once connected. Returns the port. */
-async function startReceiver(id: string, handler: Handler, onConnection: () => void): Promise<number> {
+async function startReceiver(id: string, config: FloodConfig, handler: Handler, onConnection: () => void): Promise<number> {
   if (id === 'vscode-jsonrpc') {
     const rpc = await import('vscode-jsonrpc/node');
     const server = net.createServer((socket) => {
@@ -70,25 +75,36 @@ async function startReceiver(id: string, handler: Handler, onConnection: () => v
     return listen(server, 0);
   }
   if (id === 'floor-newline') {
-    // No library: newline split + JSON.parse, at most FLOOR_CONCURRENCY handlers at once, the
-    // socket paused while lines wait. The least memory a JS receiver of this flood can use.
+    // No library: newline split + JSON.parse, handlers bounded as ours are, the socket paused while
+    // lines wait. The least memory a JS receiver of this flood can use at that concurrency.
+    const { handlers, handlerBytes } = config;
     const server = net.createServer((socket) => {
       onConnection();
       socket.on('error', () => undefined);
       const waiting: string[] = [];
+      let head = 0;
       let running = 0;
+      let runningBytes = 0;
       const pump = () => {
-        while (running < FLOOR_CONCURRENCY && waiting.length > 0) {
-          const message = JSON.parse(waiting.shift()!) as { params: unknown };
+        while (head < waiting.length) {
+          const line = waiting[head]!;
+          const bytes = line.length; // its size, as ours counts it
+          if (running > 0 && (running >= handlers || runningBytes + bytes > handlerBytes)) break;
+          head++;
           running++;
-          void handler(message.params).then(done);
+          runningBytes += bytes;
+          const message = JSON.parse(line) as { params: unknown };
+          void handler(message.params).then(() => {
+            running--;
+            runningBytes -= bytes;
+            pump();
+          });
         }
-        if (waiting.length > 0) socket.pause();
-        else socket.resume();
-      };
-      const done = () => {
-        running--;
-        pump();
+        if (head === waiting.length) {
+          waiting.length = 0;
+          head = 0;
+          socket.resume();
+        } else socket.pause();
       };
       readLines(socket, (line) => waiting.push(line), pump);
     });
@@ -96,7 +112,8 @@ async function startReceiver(id: string, handler: Handler, onConnection: () => v
   }
   if (id.startsWith('ours-')) {
     const ours = await import('./ours.js');
-    return (await ours.listenFloodReceiver(id, handler, onConnection)).port;
+    const bounds = { maxConcurrentHandlers: config.handlers, maxConcurrentHandlerBytes: config.handlerBytes };
+    return (await ours.listenFloodReceiver(id, handler, onConnection, bounds)).port;
   }
   throw new Error(`no flood receiver for ${id}`);
 }
@@ -161,7 +178,7 @@ async function main(): Promise<void> {
     }
   };
 
-  const port = await startReceiver(id, handler, onConnection);
+  const port = await startReceiver(id, config, handler, onConnection);
   const gc = (globalThis as { gc?: () => void }).gc;
   for (let i = 0; i < 3; i++) {
     gc?.();

@@ -2,7 +2,8 @@
  * jsonrpc-wire itself, as a TCP contender ('ours-newline', 'ours-content-length') and as a flood
  * receiver, used the way its README shows: `listenTcp()` / `connectTcp()` (which set noDelay: the
  * connection coalesces each tick's messages into one write) with a `Dispatcher`, all defaults
- * (maxConcurrentHandlers 32, the writable's high-water mark).
+ * (the writable's high-water mark; the flood receiver takes the handler bounds its run gives, the
+ * defaults unless told).
  *
  * Loaded only by the child processes that measure ours (dynamic import in contender.ts and
  * flood-receiver.ts), so the other contenders' processes never load it.
@@ -10,6 +11,7 @@
 import { Dispatcher } from '../../src/dispatch/index.js';
 import { connectTcp, listenTcp, type JsonRpcConnection } from '../../src/node-streams/index.js';
 import type { FramingName } from '../../src/framing/types.js';
+import type { SchedulingOptions } from '../../src/protocol/options.js';
 import type { RpcClient, RpcServer, TcpContender } from './contender.js';
 
 export type Framing = Extract<FramingName, 'newline' | 'content-length'>;
@@ -39,17 +41,19 @@ export function contender(id: string): TcpContender {
 
 /**
  * Flood receiver: listens, and for each connection calls `onConnection` then serves `log`
- * notifications with `handler`.
+ * notifications with `handler`, its running handlers within `bounds`.
  */
 export async function listenFloodReceiver(
   id: string,
   handler: (params: unknown) => Promise<void>,
   onConnection: () => void,
+  bounds: Pick<SchedulingOptions, 'maxConcurrentHandlers' | 'maxConcurrentHandlerBytes'> = {},
 ): Promise<{ port: number; connections: Set<JsonRpcConnection> }> {
   const dispatcher = new Dispatcher({ log: handler });
   const server = await listenTcp({ host: '127.0.0.1', port: 0 }, () => onConnection(), {
     framing: framingOf(id),
     dispatcher,
+    ...bounds,
   });
   return { port: (server.address as { port: number }).port, connections: server.connections };
 }

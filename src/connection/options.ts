@@ -57,6 +57,7 @@ export function engineOptions(transport: Transport, options: ConnectionSettings)
     maxMessageBytes: options.maxMessageBytes,
     natives: options.natives,
     maxConcurrentHandlers: options.maxConcurrentHandlers,
+    maxConcurrentHandlerBytes: options.maxConcurrentHandlerBytes,
     maxQueuedMessages: options.maxQueuedMessages,
     maxQueuedBytes: options.maxQueuedBytes,
     maxWriteQueueBytes: options.maxWriteQueueBytes,

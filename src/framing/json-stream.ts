@@ -32,30 +32,33 @@
  *
  * Implementation choice (numbers in src/framing/README.md): a hand-written byte scanner that hands
  * each complete value to JSON.parse, many times faster than stream-json's tokenizer + Assembler
- * (which builds each value token by token in JavaScript). The scanner is one tight loop over the
- * bytes with an inner loop for string content; measured against jumping between quotes with
- * indexOf and against scanning a decoded string with charCodeAt, it was the fastest of the three
- * (~500 MB/s on ~200-byte messages, ~700 MB/s on 1 MB ones, where JSON.parse does ~100-150 MB/s).
+ * (which builds each value token by token in JavaScript). The scan of objects and arrays is
+ * json-scan.ts's loop, or the host's native one when given (`FramerNatives.jsonScanner`: the Node
+ * layer's is WebAssembly, 64 bytes per step); chunks under NATIVE_SCAN_MIN bytes stay in
+ * JavaScript, as loading them would cost more than it saves.
  */
 import { framingError, oversizedError, quoteBytes, resolveMaxMessageBytes, truncatedError } from './framing-errors.js';
+import { MAX_NATIVE_SCAN_STATE, scanJsonValue, VALUE_OPENED, type ScanState } from './json-scan.js';
 import { ScalarToken, startsToken, TopLevelString, TOKEN_PREVIEW_BYTES } from './json-scalar.js';
 import { LeadingBom } from './leading-bom.js';
 import { PartialFrame, smallChunkText } from './partial-frame.js';
-import type { FrameEvent, Framer, FramerOptions } from './types.js';
+import type { FrameEvent, Framer, FramerOptions, JsonScanner } from './types.js';
 import { FrameBatch } from './frame-batch.js';
 
 const PREVIEW_BYTES = 64;
 
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
-/**
- * `[` and `]` are `{` and `}` less this bit, and no other byte is: `(b | CASE_BIT) === OPEN_BRACE`
- * tests for both openers in one comparison (likewise the closers), in the scanner's hottest loop.
- */
-const CASE_BIT = 0x20;
+/** Below this many bytes a chunk is scanned in JavaScript: loading it into a native scanner costs more. */
+const NATIVE_SCAN_MIN = 64;
+
+/** Whether the native scanner holds the chunk being pushed (loaded at its first value). */
+const enum Holds {
+  Unknown,
+  Yes,
+  No,
+}
 
 /** What kind of top-level scalar is being scanned, if any. */
 const enum Scalar {
@@ -63,26 +66,6 @@ const enum Scalar {
   String,
   /** A number or literal (see json-scalar.ts). */
   Token,
-}
-
-/**
- * Skips string content from `i` to the closing quote and returns its position; or returns the
- * chunk's length if the string goes on, or the length + 1 if the chunk ends on a backslash (so the
- * next chunk's first byte is escaped). A plain loop: measured faster than jumping from quote to
- * quote with indexOf, whose per-call cost outweighs the bytes it skips in typical short strings.
- * Most string bytes (lower-case letters, UTF-8 beyond ASCII) lie above the backslash, the larger of
- * the two bytes looked for, so one comparison rules them out.
- */
-function skipStringBody(chunk: Uint8Array, i: number): number {
-  const n = chunk.length;
-  for (; i < n; i++) {
-    const c = chunk[i];
-    if (c <= BACKSLASH) {
-      if (c === QUOTE) return i;
-      if (c === BACKSLASH) i++;
-    }
-  }
-  return i;
 }
 
 /** JSON whitespace, allowed between values. */
@@ -96,16 +79,16 @@ export class JsonStreamFramer implements Framer {
   private readonly encoder = new TextEncoder();
   private readonly batch: FrameBatch;
 
-  /** Nesting depth of the object or array being scanned; 0 between values and in a scalar. */
-  private depth = 0;
+  /** Where the scan of the object or array being read stands; 0 between values and in a scalar. */
+  private scanState: ScanState = 0;
+  /** The host's native scanner, if any, and whether it holds this push's chunk. */
+  private readonly scanner: JsonScanner | undefined;
+  private scannerHolds = Holds.Unknown;
   /** The top-level scalar being scanned (depth is then 0). */
   private scalar = Scalar.None;
   private readonly token = new ScalarToken();
   private readonly topString = new TopLevelString();
   private readonly bom = new LeadingBom();
-  private inString = false;
-  /** The previous chunk ended on a backslash inside a string: the next byte is escaped. */
-  private escapePending = false;
   /** The current value's pieces from earlier chunks. */
   private readonly pieces = new PartialFrame();
   /** The chunk being pushed as text, when it is ASCII and small (see push). */
@@ -122,6 +105,7 @@ export class JsonStreamFramer implements Framer {
   constructor(options?: FramerOptions) {
     this.maxMessageBytes = resolveMaxMessageBytes(options);
     this.batch = new FrameBatch(this.name, options?.natives);
+    this.scanner = options?.natives?.jsonScanner;
   }
 
   get bufferedBytes(): number {
@@ -140,8 +124,9 @@ export class JsonStreamFramer implements Framer {
     // one string (a value split across chunks costs no copy and no decode call of its own). See
     // partial-frame.ts.
     this.chunkText = smallChunkText(chunk, this.batch.decoder);
+    this.scannerHolds = Holds.Unknown;
     while (pos < n) {
-      if (this.depth === 0 && this.scalar === Scalar.None) {
+      if (this.scanState === 0 && this.scalar === Scalar.None) {
         pos = this.skipToValue(chunk, pos, events);
         if (pos === n) break;
         pos = this.startValue(chunk, pos);
@@ -183,17 +168,15 @@ export class JsonStreamFramer implements Framer {
       this.batch.flush(events);
       this.scalar = Scalar.None;
     }
-    if (this.depth > 0 || this.scalar === Scalar.String) {
+    if (this.scanState !== 0 || this.scalar === Scalar.String) {
       const where = this.discarding ? 'inside an oversized value that was being skipped' : 'inside a value';
       events.push(truncatedError(this.name, this.pieces.byteLength, where));
     } else if (this.inGarbage) {
       events.push(this.garbageError());
     }
-    this.depth = 0;
+    this.scanState = 0;
     this.scalar = Scalar.None;
     this.bom.reset();
-    this.inString = false;
-    this.escapePending = false;
     this.pieces.clear();
     this.discarding = false;
     this.inGarbage = false;
@@ -237,7 +220,7 @@ export class JsonStreamFramer implements Framer {
   private startValue(chunk: Uint8Array, pos: number): number {
     const b = chunk[pos];
     this.valueStart = pos;
-    if (b === OPEN_BRACE || b === OPEN_BRACKET) this.depth = 1;
+    if (b === OPEN_BRACE || b === OPEN_BRACKET) this.scanState = VALUE_OPENED;
     else if (b === QUOTE) {
       this.scalar = Scalar.String;
       this.topString.start();
@@ -261,41 +244,31 @@ export class JsonStreamFramer implements Framer {
   }
 
   /**
-   * Scans the value from `pos` (depth, string and escape state carry over between chunks).
-   * Returns the position just after its last byte, or -1 if it goes on past this chunk.
+   * Scans the value from `pos` (its state carries over between chunks), natively when the host
+   * gave a scanner. Returns the position just after its last byte, or -1 if it goes on past this
+   * chunk.
    */
   private scanValue(chunk: Uint8Array, pos: number): number {
-    const n = chunk.length;
-    let i = pos;
-    if (this.inString) {
-      i = skipStringBody(chunk, this.escapePending ? i + 1 : i);
-      if (i >= n) return this.stopInString(i, this.depth, n);
-      this.inString = false;
-      i++;
+    const state = this.scanState;
+    const scanner = this.scanner;
+    let end: number;
+    if (scanner !== undefined && state < MAX_NATIVE_SCAN_STATE && chunk.length >= NATIVE_SCAN_MIN && this.scannerHoldsChunk(scanner, chunk)) {
+      end = scanner.scan(pos, state);
+    } else {
+      end = scanJsonValue(chunk, pos, state);
     }
-    let depth = this.depth;
-    for (; i < n; i++) {
-      const b = chunk[i];
-      if (b === QUOTE) {
-        i = skipStringBody(chunk, i + 1);
-        if (i >= n) return this.stopInString(i, depth, n);
-      } else if ((b | CASE_BIT) === OPEN_BRACE) {
-        depth++; // `{` or `[`
-      } else if ((b | CASE_BIT) === CLOSE_BRACE && --depth === 0) {
-        this.depth = 0;
-        return i + 1;
-      }
+    if (end >= 0) {
+      this.scanState = 0;
+      return end;
     }
-    this.depth = depth;
+    this.scanState = -1 - end;
     return -1;
   }
 
-  /** The chunk ended inside a string; `end` (from skipStringBody) tells whether on a backslash. */
-  private stopInString(end: number, depth: number, n: number): -1 {
-    this.depth = depth;
-    this.inString = true;
-    this.escapePending = end > n;
-    return -1;
+  /** Loads this push's chunk into the native scanner, once per push. */
+  private scannerHoldsChunk(scanner: JsonScanner, chunk: Uint8Array): boolean {
+    if (this.scannerHolds === Holds.Unknown) this.scannerHolds = scanner.load(chunk) ? Holds.Yes : Holds.No;
+    return this.scannerHolds === Holds.Yes;
   }
 
   /** The value ends at `end` in this chunk. */

@@ -61,6 +61,26 @@ export interface FramerNatives {
   indexOf(bytes: Uint8Array, byte: number, from: number): number;
   /** The last position of `byte` in `bytes`, or -1. */
   lastIndexOf(bytes: Uint8Array, byte: number): number;
+  /**
+   * json-stream's scan of an object or array, done natively (optional). It must return exactly
+   * what the framer's own `scanJsonValue` (json-scan.ts) returns, whatever the bytes.
+   */
+  jsonScanner?: JsonScanner;
+}
+
+/**
+ * A native `scanJsonValue` (json-scan.ts): one chunk is loaded, then scanned from each value's
+ * start. Synchronous and without callbacks, so one scanner may serve many framers: each loads its
+ * chunk at the start of every push().
+ */
+export interface JsonScanner {
+  /** Makes a copy of `chunk` the bytes later scan() calls read; false if it is too large for that. */
+  load(chunk: Uint8Array): boolean;
+  /**
+   * `scanJsonValue(chunk, from, state)` on the loaded chunk. The framer calls it only in states
+   * below 2^30 (a depth under 2^28), so a native scanner may keep its state in 32 bits.
+   */
+  scan(from: number, state: number): number;
 }
 
 export interface Framer {

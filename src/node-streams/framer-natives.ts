@@ -18,9 +18,12 @@
  *
  * Byte search: `Buffer#indexOf` / `lastIndexOf` (memchr-like) on the bytes directly; Uint8Array's
  * own run a scalar loop behind a slower call, which makes long lines costly to search.
+ *
+ * json-stream's scan of objects and arrays: WebAssembly with SIMD (json-scanner.ts).
  */
 import { isAscii, transcode } from 'node:buffer';
 import type { FramerNatives } from '../framing/types.js';
+import { createJsonScanner } from './json-scanner.js';
 
 /** Buffer's own methods, which work on any Uint8Array (the slicers are not in Node's type declarations). */
 interface BufferMethods {
@@ -66,4 +69,5 @@ export const nodeFramerNatives: FramerNatives = {
   decodeAscii(bytes: Uint8Array): string | null {
     return isAscii(bytes) ? latin1Slice.call(bytes, 0, bytes.length) : null;
   },
+  jsonScanner: createJsonScanner(),
 };

@@ -17,9 +17,9 @@
  *
  * Scheduling is decided here (state.ts has the rules): `next()` hands out work only when a handler
  * may start, parses input only when it may be handled, and reads on past busy handlers only while
- * a request of ours waits for its response. On a byte stream a message's size is the bytes its
- * frame took on the wire (a slice's bytes shared out among its messages by their text's length);
- * on a message channel, its JSON text's length.
+ * a request of ours waits for its response. A message's size, which the byte bounds count, is
+ * the length of its JSON text on every transport (for ASCII text, its bytes without the framing):
+ * the frames a byte stream is cut into do not depend on the cuts, so neither do the decisions.
  */
 import type { FrameEvent } from '../framing/types.js';
 import type { JsonRpcErrorObject, JsonRpcException } from '../parser/errors.js';
@@ -38,7 +38,7 @@ import type { Work } from './incoming.js';
 import { checkedOptions, conventionsFor, type ProtocolEngineOptions } from './options.js';
 import { Inbox } from './inbox.js';
 import { invalidFrame, Router } from './router.js';
-import { Change, idle, mayHold, mayParse, mayStartHandler, refusalsFull, type ConnectionState, type EndCause } from './state.js';
+import { Change, handlersHaveRoom, idle, mayHold, mayParse, refusalsFull, type ConnectionState, type EndCause } from './state.js';
 import { Sender, type EngineBatchCall } from './sender.js';
 import { Wire, type EngineFraming } from './wire.js';
 
@@ -102,9 +102,9 @@ export class ProtocolEngine<T = unknown> {
     return mayParse(this.ctx.record, this.ctx.limits);
   }
 
-  /** One more handler may start now. */
+  /** Handlers have room for one more now (in count and bytes; whether a given message fits depends on its size). */
   get mayStartHandler(): boolean {
-    return mayStartHandler(this.ctx.record, this.ctx.limits);
+    return handlersHaveRoom(this.ctx.record, this.ctx.limits);
   }
 
   /** Nothing in flight: no handler running, no work queued, no request of ours unanswered. */
@@ -302,19 +302,18 @@ export class ProtocolEngine<T = unknown> {
 
   // ---- internals --------------------------------------------------------------------------------
 
-  /** Parses one frame into `parsed`; returns its text's length (also its size until `readMore` scales it). */
-  private parseFrame(frame: FrameEvent): number {
+  /** Parses one frame into `parsed`, its size its text's length. */
+  private parseFrame(frame: FrameEvent): void {
     if (frame.kind === 'frame') {
       this.parsed.push(this.version === '2.0' ? parseMessage(frame.text) : this.ctx.parseVersioned(frame.text));
       this.sizes.push(frame.text.length);
       this.heldBytes += frame.text.length;
-      return frame.text.length;
+      return;
     }
     const invalid = invalidFrame(frame);
     if (this.version === '1.0') this.ctx.markV1(invalid);
     this.parsed.push(invalid);
     this.sizes.push(0);
-    return 0;
   }
 
   private resetParsed(): void {
@@ -341,16 +340,7 @@ export class ProtocolEngine<T = unknown> {
       const frames = this.wire.push(slice);
       if (frames.length === 0) return true;
       this.resetParsed();
-      let textLength = 0;
-      for (let i = 0; i < frames.length; i++) textLength += this.parseFrame(frames[i]!);
-      // A message's size is its share of the bytes its frames took, by the length of the texts.
-      const wireBytes = this.wire.takeConsumed();
-      if (textLength > 0) {
-        const sizes = this.sizes;
-        let heldBytes = 0;
-        for (let i = 0; i < sizes.length; i++) heldBytes += sizes[i] = Math.ceil((sizes[i]! * wireBytes) / textLength);
-        this.heldBytes = heldBytes;
-      }
+      for (let i = 0; i < frames.length; i++) this.parseFrame(frames[i]!);
       return true;
     }
     if (!this.inputDone || this.endRouted || this.ctx.record.phase !== 'open') return false;

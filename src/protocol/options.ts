@@ -10,8 +10,18 @@ import type { EngineFraming } from './wire.js';
  * a connection takes as they are (`ConnectionSettings` extends this).
  */
 export interface SchedulingOptions {
-  /** Handlers that may run at once (batch entries count one each); reading pauses meanwhile. Default 32. */
+  /**
+   * Handlers that may run at once (batch entries count one each); reading pauses meanwhile. Each
+   * running handler holds its promise and context whatever its message's size: this bounds that.
+   * Default 512.
+   */
   maxConcurrentHandlers?: number;
+  /**
+   * The same bound in bytes: the messages whose handlers run, measured as `maxQueuedBytes` measures
+   * queued ones (a batch's entries share their text's length). Many small messages may run at once, few
+   * large ones; one message larger than this still runs, alone. Default 4 MiB.
+   */
+  maxConcurrentHandlerBytes?: number;
   /**
    * Incoming calls parsed but not started, at most, while reading on for responses with every
    * handler busy (the deadlock rule, see state.ts); past it a request is answered -32001 and a
@@ -19,8 +29,8 @@ export interface SchedulingOptions {
    */
   maxQueuedMessages?: number;
   /**
-   * The same bound in bytes: on a byte stream, the frames' bytes on the wire (a message channel:
-   * the JSON text's length). One larger message still queues alone. Default 4 MiB.
+   * The same bound in bytes, a message's size being its JSON text's length (for ASCII text, its
+   * bytes without the framing). One larger message still queues alone. Default 4 MiB.
    */
   maxQueuedBytes?: number;
   /**
@@ -60,7 +70,8 @@ export interface ProtocolEngineOptions extends SchedulingOptions {
   version?: JsonRpcVersion;
 }
 
-export const DEFAULT_MAX_CONCURRENT_HANDLERS = 32;
+export const DEFAULT_MAX_CONCURRENT_HANDLERS = 512;
+export const DEFAULT_MAX_CONCURRENT_HANDLER_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_MAX_QUEUED_MESSAGES = 1024;
 export const DEFAULT_MAX_QUEUED_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_MAX_WRITE_QUEUE_BYTES = 4 * 1024 * 1024;
@@ -85,6 +96,7 @@ export function checkedOptions(options: ProtocolEngineOptions): CheckedOptions {
     framing,
     limits: {
       maxConcurrentHandlers: positive('maxConcurrentHandlers', options.maxConcurrentHandlers, DEFAULT_MAX_CONCURRENT_HANDLERS),
+      maxConcurrentHandlerBytes: positive('maxConcurrentHandlerBytes', options.maxConcurrentHandlerBytes, DEFAULT_MAX_CONCURRENT_HANDLER_BYTES),
       maxQueuedMessages: positive('maxQueuedMessages', options.maxQueuedMessages, DEFAULT_MAX_QUEUED_MESSAGES),
       maxQueuedBytes: positive('maxQueuedBytes', options.maxQueuedBytes, DEFAULT_MAX_QUEUED_BYTES),
       maxWriteQueueBytes: positive('maxWriteQueueBytes', options.maxWriteQueueBytes, DEFAULT_MAX_WRITE_QUEUE_BYTES),

@@ -79,7 +79,7 @@ export class Router<T> {
   startQueued(): Handout | undefined {
     const ctx = this.ctx;
     const work = ctx.inFlight.peek();
-    if (work === undefined || !mayStartHandler(ctx.record, ctx.limits, work.sequential)) return undefined;
+    if (work === undefined || !mayStartHandler(ctx.record, ctx.limits, work.bytes, work.sequential)) return undefined;
     ctx.inFlight.dequeue();
     // Started before it leaves the queue: in between, nothing would be in flight, and after the
     // input ended that is the moment the connection closes.
@@ -194,7 +194,7 @@ export class Router<T> {
     const verdict = ctx.sequential === undefined ? false : this.sequentialVerdict(message.method);
     const sequential = verdict === true;
     const state = ctx.record;
-    if (batch === undefined && state.queued === 0 && mayStartHandler(state, ctx.limits, sequential)) {
+    if (batch === undefined && state.queued === 0 && mayStartHandler(state, ctx.limits, bytes, sequential)) {
       const work = new Work(message.kind, id, message.method, message.params, undefined, bytes, sequential);
       if (verdict !== false && verdict !== true) work.sequentialFailure = verdict;
       if (ctx.isV1(message)) work.v1 = true;

@@ -65,6 +65,8 @@ export interface ConnectionState {
 /** The bounds the decisions are taken against. */
 export interface Limits {
   readonly maxConcurrentHandlers: number;
+  /** The messages whose handlers run, in bytes (one larger message still runs alone). */
+  readonly maxConcurrentHandlerBytes: number;
   /** Queued work, in messages, once reading on past busy handlers (the deadlock rule). */
   readonly maxQueuedMessages: number;
   /** Queued work, in bytes, likewise. */
@@ -211,11 +213,31 @@ export function idle(state: ConnectionState): boolean {
   return state.running === 0 && state.queued === 0 && state.pendingOutgoing === 0;
 }
 
-/** One more handler may start now (`sequential`: the one to start runs alone). */
-export function mayStartHandler(state: ConnectionState, limits: Limits, sequential = false): boolean {
-  if (state.phase !== 'open' && state.phase !== 'inputEnded') return false;
-  if (state.sequentialRunning || state.writeBlocked || state.running >= limits.maxConcurrentHandlers) return false;
-  return !sequential || state.running === 0;
+/** Work may start at all: open (or only the input ended), no sequential handler running, the output not blocked. */
+function workMayStart(state: ConnectionState): boolean {
+  return (state.phase === 'open' || state.phase === 'inputEnded') && !state.sequentialRunning && !state.writeBlocked;
+}
+
+/**
+ * Handlers have room for more work now: work may start, fewer than `maxConcurrentHandlers` run,
+ * and their messages take less than `maxConcurrentHandlerBytes`. Whether a given message fits is
+ * `mayStartHandler`'s question.
+ */
+export function handlersHaveRoom(state: ConnectionState, limits: Limits): boolean {
+  return workMayStart(state) && state.running < limits.maxConcurrentHandlers && state.runningBytes < limits.maxConcurrentHandlerBytes;
+}
+
+/**
+ * The handler of a message of `bytes` may start now (`sequential`: it runs alone). Running
+ * handlers are bounded in count and in their messages' bytes, so that many small messages may run
+ * at once and few large ones; a message larger than the byte bound starts once nothing else runs,
+ * so it is never held forever.
+ */
+export function mayStartHandler(state: ConnectionState, limits: Limits, bytes: number, sequential = false): boolean {
+  if (!workMayStart(state)) return false;
+  if (state.running === 0) return true;
+  if (sequential || state.running >= limits.maxConcurrentHandlers) return false;
+  return state.runningBytes + bytes <= limits.maxConcurrentHandlerBytes;
 }
 
 /** The queue, with the answers waiting behind blocked output, is at one of its bounds (count or bytes). */
@@ -256,13 +278,14 @@ export function refusalsFull(state: ConnectionState, limits: Limits): boolean {
  *    output blocked, reading stops too: a peer that sends requests and reads nothing cannot grow
  *    either side's memory. Reading stops as well once those answers alone reach
  *    `maxWriteQueueBytes`.
- * 3. Otherwise read only when ready to handle what is read: a handler may start and nothing is
- *    queued, so the queue never holds more than one frame's work.
+ * 3. Otherwise read only when ready to handle what is read: handlers have room and nothing is
+ *    queued, so the queue never holds more than one frame's work (a message read into the room
+ *    left that turns out larger than it waits alone at the head of the queue).
  */
 export function mayParse(state: ConnectionState, limits: Limits): boolean {
   if (state.phase !== 'open') return false;
   if (state.pendingOutgoing > 0) {
     return !(state.writeBlocked && (queueFull(state, limits) || state.blockedReplyBytes >= limits.maxWriteQueueBytes));
   }
-  return state.queued === 0 && mayStartHandler(state, limits);
+  return state.queued === 0 && handlersHaveRoom(state, limits);
 }

@@ -18,8 +18,6 @@ export class Wire {
   readonly framing: EngineFraming;
   private readonly framer: Framer | undefined;
   readonly maxMessageBytes: number;
-  /** Input bytes the framer consumed since `takeConsumed()` (see `push`). */
-  private consumed = 0;
   /** The UTF-8 size of a text (the host's native one when it gave one). */
   readonly byteLength: (text: string) => number;
 
@@ -38,20 +36,7 @@ export class Wire {
   /** The frames a chunk of the byte stream completes. */
   push(bytes: Uint8Array): FrameEvent[] {
     const framer = this.framer;
-    if (framer === undefined) return EMPTY;
-    const held = framer.bufferedBytes;
-    const frames = framer.push(bytes);
-    // What the framer took in for good (not held for an unfinished frame) is carried until frames
-    // complete: a header parsed from one chunk belongs to the frame a later chunk completes.
-    this.consumed += held + bytes.byteLength - framer.bufferedBytes;
-    return frames;
-  }
-
-  /** The bytes the frames completed since the last call took on the wire (then starts again). */
-  takeConsumed(): number {
-    const consumed = this.consumed;
-    this.consumed = 0;
-    return consumed;
+    return framer === undefined ? EMPTY : framer.push(bytes);
   }
 
   /** The stream ended: a frame it completes (a top-level number in json-stream), or an error if it ended mid-frame. */

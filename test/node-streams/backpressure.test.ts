@@ -56,6 +56,36 @@ describe('handler concurrency', () => {
   });
 });
 
+describe('handler bytes', () => {
+  /** Sends `count` notifications of ~`bytes` to a server whose handlers wait for `release`; resolves with the most running at once while saturated. */
+  async function saturate(count: number, bytes: number): Promise<number> {
+    const { a, b, cleanup } = await socketPair();
+    let running = 0;
+    let handled = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const server = connect(b, { dispatcher: new Dispatcher().add('hold', async () => (running++, await gate, running--, handled++)) });
+    const client = connect(a);
+    const pad = 'p'.repeat(bytes - 50);
+    for (let i = 0; i < count; i++) void client.notify('hold', [pad]);
+    await waitFor(() => server.readingPaused && running > 0, 10_000, 'reading paused with handlers busy');
+    await delay(50);
+    const saturated = running;
+    assert.equal(server.readingPaused, true, 'the rest waits in the sockets, unread');
+    release();
+    await waitFor(() => handled === count, 20_000, `all ${count} handled`);
+    await client.close();
+    await server.closed;
+    cleanup();
+    return saturated;
+  }
+
+  it('by default, 16 handlers of 256 KiB messages run at once (4 MiB), and 512 of small ones', async () => {
+    assert.equal(await saturate(40, 256 * 1024), 16);
+    assert.equal(await saturate(1500, 100), 512);
+  });
+});
+
 describe('the deadlock rule', () => {
   interface Methods {
     outer(n: number): number;

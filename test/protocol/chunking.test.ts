@@ -84,9 +84,11 @@ for (const framing of ['newline', 'content-length', 'json-stream'] as const) {
         cutFractions,
         fc.constantFrom(1, 2, Infinity),
         fc.constantFrom<readonly string[]>([], ['edit']),
-        (jsons, fractions, maxConcurrentHandlers, sequential) => {
+        fc.constantFrom(Infinity, 40, 100),
+        (jsons, fractions, maxConcurrentHandlers, sequential, byteBound) => {
           const bytes = stream(framing, jsons);
-          const options: ProtocolEngineOptions = { framing, maxConcurrentHandlers, maxQueuedMessages: 2, sequential };
+          // The byte bounds too: a message's size must not depend on the cuts either.
+          const options: ProtocolEngineOptions = { framing, maxConcurrentHandlers, maxConcurrentHandlerBytes: byteBound, maxQueuedBytes: byteBound, maxQueuedMessages: 2, sequential };
           const whole = run(options, [bytes]);
           assert.deepEqual(run(options, cutAt(bytes, toCuts(fractions, bytes.length))), whole);
           assert.deepEqual(run(options, cutEvery(bytes, 1)), whole);
