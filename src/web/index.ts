@@ -11,6 +11,7 @@ export {
 } from './web-streams.js';
 export {
   connectMessagePort,
+  MessagePortTextTransport,
   MessagePortTransport,
   type MessageEndpoint,
   type MessageFormat,
