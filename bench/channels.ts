@@ -1,8 +1,9 @@
 /**
  * Message channels: pipelined requests/s (256 in flight, add(a, b)) over a `MessageChannel`
  * (ours, object and JSON-text messages, vs vscode-jsonrpc's browser reader/writer) and over a
- * loopback WebSocket with `ws` (ours vs rpc-websockets), each with a no-library ceiling on the same
- * channel (bench/servers/channel-contenders.ts). Every measurement is two fresh worker threads, a
+ * loopback WebSocket with `ws` (ours, by default and with `tcpSocket`, vs rpc-websockets), each with
+ * a no-library ceiling on the same channel, and over `ws` the same ceiling with its socket corked
+ * per turn (bench/servers/channel-contenders.ts). Every measurement is two fresh worker threads, a
  * server and a client, each loading one contender; rounds are interleaved across contenders.
  *
  * Runnable alone: node dist/bench/channels.js [--quick] [--rounds N]
@@ -34,7 +35,9 @@ const CONTENDERS: readonly ChannelContenderInfo[] = [
   { id: 'ours-port-json', name: "jsonrpc-wire connectMessagePort 'json'", channel: 'port' },
   { id: 'vscode-port', name: 'vscode-jsonrpc browser', channel: 'port' },
   { id: 'ceiling-ws', name: 'ceiling (raw ws echo)', channel: 'ws' },
+  { id: 'ceiling-ws-cork', name: 'ceiling (raw ws echo, corked per turn)', channel: 'ws' },
   { id: 'ours-ws', name: 'jsonrpc-wire connectWebSocket', channel: 'ws' },
+  { id: 'ours-ws-cork', name: 'jsonrpc-wire connectWebSocket tcpSocket', channel: 'ws' },
   { id: 'rpc-websockets', name: 'rpc-websockets', channel: 'ws' },
 ];
 

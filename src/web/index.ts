@@ -21,6 +21,7 @@ export {
   connectWebSocket,
   DEFAULT_WEBSOCKET_HIGH_WATER_MARK,
   WebSocketTransport,
+  type CorkableSocket,
   type WebSocketEventLike,
   type WebSocketLike,
   type WebSocketOptions,
