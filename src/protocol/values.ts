@@ -44,6 +44,7 @@ export const MAX_VALUE_DEPTH = 1000;
 /** What a message's envelope is charged beyond its members' estimate (as `{"jsonrpc":"2.0",...}` would be). */
 export const VALUE_MESSAGE_BYTES = 16;
 
+const hasOwn = Object.prototype.hasOwnProperty;
 const STRING_EXTRA = 2;
 const NUMBER_BYTES = 8;
 const LITERAL_BYTES = 5;
@@ -144,7 +145,9 @@ function measure(value: unknown, depth: number, left: number): number {
   const proto = Object.getPrototypeOf(value) as unknown;
   if (proto !== Object.prototype && proto !== null) return failed(`a ${kindOf(value)}`);
   const record = value as Record<string, unknown>;
-  for (const key of Object.keys(record)) {
+  // for-in makes no array of keys (Object.keys would, per object); own members only.
+  for (const key in record) {
+    if (!hasOwn.call(record, key)) continue;
     const item = record[key];
     // Left out, as JSON text of it would leave it (vscode-jsonrpc posts `params: undefined`).
     if (item === undefined) {
