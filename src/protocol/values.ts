@@ -256,11 +256,12 @@ function copyPlain(value: unknown, depth: number): unknown {
   const proto = Object.getPrototypeOf(value) as unknown;
   if (proto === Array.prototype) {
     const array = value as unknown[];
-    const copy = new Array<unknown>(array.length);
+    // Filled by push, not `new Array(n)`: a packed array, which structured clone writes on its fast path.
+    const copy: unknown[] = [];
     for (let i = 0; i < array.length; i++) {
       const element = copyPlain(array[i], depth + 1);
       if (element === NOT_PLAIN) return NOT_PLAIN;
-      copy[i] = element;
+      copy.push(element);
     }
     return copy;
   }
