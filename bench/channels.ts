@@ -1,8 +1,9 @@
 /**
  * Message channels: pipelined requests/s (256 in flight, add(a, b)) over a `MessageChannel`
  * (ours, object and JSON-text messages, vs vscode-jsonrpc's browser reader/writer) and over a
- * loopback WebSocket with `ws` (ours vs rpc-websockets), each with a no-library ceiling on the same
- * channel (bench/servers/channel-contenders.ts). Every measurement is two fresh worker threads, a
+ * loopback WebSocket with `ws` (ours, by default and with `tcpSocket`, vs rpc-websockets), each with
+ * a no-library ceiling on the same channel, and over `ws` the same ceiling with its socket corked
+ * per turn (bench/servers/channel-contenders.ts). Every measurement is two fresh worker threads, a
  * server and a client, each loading one contender; rounds are interleaved across contenders.
  *
  * Runnable alone: node dist/bench/channels.js [--quick] [--rounds N]
@@ -10,7 +11,7 @@
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 
-import { errorText, fmt, interleave, makeRow, printRows, progress, type Row } from './harness.js';
+import { errorText, fmt, fmtRatio, interleave, makeRow, pairedRatios, printRows, progress, type Row } from './harness.js';
 import type { ChannelChildData, ChannelChildMessage, ChannelWorkload } from './servers/channel-child.js';
 
 const CHILD = fileURLToPath(new URL('./servers/channel-child.js', import.meta.url));
@@ -34,7 +35,9 @@ const CONTENDERS: readonly ChannelContenderInfo[] = [
   { id: 'ours-port-json', name: "jsonrpc-wire connectMessagePort 'json'", channel: 'port' },
   { id: 'vscode-port', name: 'vscode-jsonrpc browser', channel: 'port' },
   { id: 'ceiling-ws', name: 'ceiling (raw ws echo)', channel: 'ws' },
+  { id: 'ceiling-ws-cork', name: 'ceiling (raw ws echo, corked per turn)', channel: 'ws' },
   { id: 'ours-ws', name: 'jsonrpc-wire connectWebSocket', channel: 'ws' },
+  { id: 'ours-ws-cork', name: 'jsonrpc-wire connectWebSocket tcpSocket', channel: 'ws' },
   { id: 'rpc-websockets', name: 'rpc-websockets', channel: 'ws' },
 ];
 
@@ -117,11 +120,39 @@ export async function runChannelBench(options: { quick?: boolean; rounds?: numbe
   return rows;
 }
 
+/** The ratios that issue 12 asks for, each the median of per-round ratios (steadier on a loaded machine). */
+const PAIRS: readonly [string, string][] = [
+  ['jsonrpc-wire connectMessagePort', 'ceiling (raw postMessage)'],
+  ['jsonrpc-wire connectMessagePort', 'vscode-jsonrpc browser'],
+  ["jsonrpc-wire connectMessagePort 'json'", 'ceiling (raw postMessage, JSON text)'],
+  ["jsonrpc-wire connectMessagePort 'json'", 'vscode-jsonrpc browser'],
+  ['jsonrpc-wire connectWebSocket', 'ceiling (raw ws echo)'],
+  ['jsonrpc-wire connectWebSocket', 'rpc-websockets'],
+  ['jsonrpc-wire connectWebSocket tcpSocket', 'ceiling (raw ws echo, corked per turn)'],
+  ['jsonrpc-wire connectWebSocket tcpSocket', 'ceiling (raw ws echo)'],
+  ['jsonrpc-wire connectWebSocket tcpSocket', 'rpc-websockets'],
+  ['ceiling (raw ws echo, corked per turn)', 'rpc-websockets'],
+];
+
+function printPairedRatios(rows: readonly Row[]): void {
+  const samples = new Map(rows.map((row) => [row.contender, row.samples]));
+  process.stdout.write('\n[channels] per-round ratios (median, min..max over rounds):\n');
+  for (const [a, b] of PAIRS) {
+    const sa = samples.get(a);
+    const sb = samples.get(b);
+    if (sa === undefined || sb === undefined || sa.length === 0 || sb.length === 0) continue;
+    const r = pairedRatios(sa, sb);
+    process.stdout.write(`  ${a} / ${b}: ${fmtRatio(r.median)} (${fmtRatio(r.min)}..${fmtRatio(r.max)})\n`);
+  }
+}
+
 // Runnable alone.
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
   const rounds = args.includes('--rounds') ? Number(args[args.indexOf('--rounds') + 1]) : undefined;
-  runChannelBench({ quick: args.includes('--quick'), rounds }).then((rows) =>
-    printRows(rows.filter((r) => r.samples.length > 0), { refs: CHANNEL_REFS }),
-  );
+  runChannelBench({ quick: args.includes('--quick'), rounds }).then((rows) => {
+    const measured = rows.filter((r) => r.samples.length > 0);
+    printRows(measured, { refs: CHANNEL_REFS });
+    printPairedRatios(measured);
+  });
 }

@@ -8,11 +8,14 @@
  *   `ceiling-ws` carry their JSON text (JSON.stringify / JSON.parse on both sides).
  * - `ours-port` / `ours-port-json`: connectMessagePort, default options (objects) / messageFormat 'json'.
  * - `vscode-port`: vscode-jsonrpc's browser BrowserMessageReader / BrowserMessageWriter.
- * - `ours-ws`: connectWebSocket over `ws`, default options.
+ * - `ours-ws`: connectWebSocket over `ws`, default options; `ours-ws-cork` with `tcpSocket` on
+ *   both sides (a turn's messages in one socket write), `ceiling-ws-cork` the raw echo corked the
+ *   same way (the socket corked at the first send of a turn, uncorked in a microtask).
  * - `rpc-websockets`: its Server and Client.
  */
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
 
@@ -60,10 +63,10 @@ function answerOf(request: Rpc): Rpc {
   return { jsonrpc: '2.0', id: request.id, result: request.params![0] + request.params![1] };
 }
 
-async function wsServer(onSocket: (socket: WebSocket) => void): Promise<string> {
+async function wsServer(onSocket: (socket: WebSocket, tcp: Socket) => void): Promise<string> {
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise<void>((resolve) => server.once('listening', resolve));
-  server.on('connection', onSocket);
+  server.on('connection', (socket: WebSocket, request: IncomingMessage) => onSocket(socket, request.socket));
   return `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
@@ -73,6 +76,30 @@ async function opened(socket: WebSocket): Promise<WebSocket> {
     socket.once('error', reject);
   });
   return socket;
+}
+
+/** A client socket once open, and the TCP socket under it (from its `'upgrade'` response). */
+async function openedWithTcp(url: string): Promise<{ socket: WebSocket; tcp: Socket }> {
+  const socket = new WebSocket(url);
+  let tcp: Socket | undefined;
+  socket.once('upgrade', (response: IncomingMessage) => (tcp = response.socket));
+  await opened(socket);
+  return { socket, tcp: tcp! };
+}
+
+/** Corks `tcp` at the first send of a turn, uncorks it in a microtask: the turn's frames in one write. */
+function corker(tcp: Socket): () => void {
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    tcp.uncork();
+  };
+  return () => {
+    if (corked) return;
+    corked = true;
+    tcp.cork();
+    queueMicrotask(uncork);
+  };
 }
 
 /** Ours as a browser would load it: the portable entry. */
@@ -126,6 +153,39 @@ export const CHANNEL_CONTENDERS: Record<string, ChannelContender> = {
       const client = rawClient((request) => socket.send(JSON.stringify(request)));
       socket.on('message', (data) => client.answer(JSON.parse(String(data)) as Rpc));
       return client.add;
+    },
+  },
+  'ceiling-ws-cork': {
+    serve: () =>
+      wsServer((socket, tcp) => {
+        const cork = corker(tcp);
+        socket.on('message', (data) => {
+          cork();
+          socket.send(JSON.stringify(answerOf(JSON.parse(String(data)) as Rpc)));
+        });
+      }),
+    async connect(target) {
+      const { socket, tcp } = await openedWithTcp(target as string);
+      const cork = corker(tcp);
+      const client = rawClient((request) => {
+        cork();
+        socket.send(JSON.stringify(request));
+      });
+      socket.on('message', (data) => client.answer(JSON.parse(String(data)) as Rpc));
+      return client.add;
+    },
+  },
+  'ours-ws-cork': {
+    async serve() {
+      const { connectWebSocket, Dispatcher } = await ours();
+      const dispatcher = new Dispatcher().add('add', (a: number, b: number) => a + b);
+      return wsServer((socket, tcpSocket) => void connectWebSocket(socket, { dispatcher, tcpSocket }));
+    },
+    async connect(target) {
+      const { connectWebSocket } = await ours();
+      const { socket, tcp } = await openedWithTcp(target as string);
+      const connection = connectWebSocket(socket, { tcpSocket: tcp });
+      return (a, b) => connection.request('add', [a, b]) as Promise<number>;
     },
   },
   'ours-ws': {

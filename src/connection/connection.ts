@@ -21,7 +21,7 @@ import type { DispatchContext, MethodTable, UntypedMethods } from '../dispatch/t
 import { JsonRpcRequestCancelledError } from '../parser/errors.js';
 import type { JsonRpcParams } from '../parser/messages.js';
 import { LSP_CONVENTIONS, PROGRESS_METHOD, type ProgressToken } from '../protocol/conventions.js';
-import { ProtocolEngine } from '../protocol/engine.js';
+import { ProtocolEngine, type Outbound } from '../protocol/engine.js';
 import type { ProtocolEvent } from '../protocol/events.js';
 import { ConnectionClosedError } from './errors.js';
 import { ConnectionListeners } from './events.js';
@@ -65,7 +65,7 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
   /** Resolves (never rejects) once the connection is closed, with why. */
   readonly closed: Promise<ConnectionClosedError>;
 
-  private readonly engine: ProtocolEngine<EngineToken>;
+  private readonly engine: ProtocolEngine<EngineToken, Outbound>;
   private readonly transport: Transport;
   private readonly writer: WriteQueue;
   private readonly runner: HandlerRunner;
@@ -84,7 +84,7 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
       reportHandlerError(error, this.policy, { method: '', id: undefined, stage: 'listener', event }),
     );
     this.transport = transport;
-    this.engine = new ProtocolEngine<EngineToken>(engineOptions(transport, options));
+    this.engine = new ProtocolEngine<EngineToken, Outbound>(engineOptions(transport, options));
     this.policy = { exposeErrors: options.exposeErrors, onHandlerError: options.onHandlerError };
     this.listeners = new ConnectionListeners<ConnectionEvents>((error, event) =>
       reportHandlerError(error, this.policy, { method: '', id: undefined, stage: 'listener', event }),
@@ -128,6 +128,11 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
       data: (chunk) => {
         if (this.engine.state.phase !== 'open') return;
         this.engine.receive(chunk);
+        this.pump();
+      },
+      value: (message) => {
+        if (this.engine.state.phase !== 'open') return;
+        this.engine.receiveValue(message);
         this.pump();
       },
       end: () => {
@@ -300,7 +305,7 @@ export class JsonRpcConnection<R extends MethodTable<R> = UntypedMethods> {
     }
   }
 
-  private handle(event: ProtocolEvent<EngineToken>): void {
+  private handle(event: ProtocolEvent<EngineToken, Outbound>): void {
     switch (event.kind) {
       case 'request':
       case 'notification':

@@ -17,7 +17,7 @@ import { toJsonRpcException, type ErrorPolicy } from '../dispatch/error-policy.j
 import type { UntypedMethods } from '../dispatch/types.js';
 import { JsonRpcMethodNotFoundError } from '../parser/errors.js';
 import type { JsonRpcId, JsonRpcRequest } from '../parser/messages.js';
-import type { ProtocolEngine } from '../protocol/engine.js';
+import type { Outbound, ProtocolEngine } from '../protocol/engine.js';
 import type { IncomingNotification, IncomingRequest } from '../protocol/events.js';
 import { callTraced } from './call-tracing.js';
 import { guardedController, isThenable, reporter } from './guard.js';
@@ -36,11 +36,11 @@ interface CallState {
 export interface HandlerHost {
   /** The connection (the context's `connection`). */
   readonly connection: unknown;
-  readonly engine: ProtocolEngine<EngineToken>;
+  readonly engine: ProtocolEngine<EngineToken, Outbound>;
   /** Writes an answer (framed text); false when it can no longer be written. */
-  write(text: string): boolean;
+  write(text: Outbound): boolean;
   /** Writes progress; resolves once written. */
-  writeAndWait(text: string): Promise<void>;
+  writeAndWait(text: Outbound): Promise<void>;
   /** A request's answer could not be sent. */
   droppedResponse(request: JsonRpcRequest): void;
   /** An asynchronous handler ended: a slot is free, closing may finish. */
@@ -162,7 +162,7 @@ export class HandlerRunner {
   }
 
   private succeeded(work: Work, result: unknown): void {
-    let text: string | null;
+    let text: Outbound | null;
     try {
       text = this.host.engine.respond(work, result);
     } catch (err) {
@@ -186,7 +186,7 @@ export class HandlerRunner {
     this.answered(work, engine.respond(work));
   }
 
-  private answered(work: Work, text: string | null): void {
+  private answered(work: Work, text: Outbound | null): void {
     if (work.attachment !== undefined) this.signalled.delete(work);
     if (text === null || this.host.write(text)) return;
     if (work.kind === 'request') this.host.droppedResponse({ kind: 'request', id: work.id, method: work.method, params: work.params });

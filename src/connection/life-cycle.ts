@@ -12,7 +12,7 @@
  * - Reasons are explained with what the transport can tell of the remote end (a child's exit
  *   status), and the release waits for that, so every caller hears the final reason.
  */
-import type { ProtocolEngine } from '../protocol/engine.js';
+import type { Outbound, ProtocolEngine } from '../protocol/engine.js';
 import type { ClosingEvent, InputEndedEvent } from '../protocol/events.js';
 import type { EndCause } from '../protocol/state.js';
 import { withEndDetail } from './end-detail.js';
@@ -26,7 +26,7 @@ import type { WriteQueue } from './write-queue.js';
 
 /** What the life cycle acts on: the connection's parts. */
 export interface LifeCycleParts {
-  readonly engine: ProtocolEngine<EngineToken>;
+  readonly engine: ProtocolEngine<EngineToken, Outbound>;
   readonly transport: Transport;
   readonly writer: WriteQueue;
   readonly runner: HandlerRunner;

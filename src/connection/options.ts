@@ -52,7 +52,7 @@ export function positive(name: string, value: number | undefined, fallback: numb
 export function engineOptions(transport: Transport, options: ConnectionSettings): ProtocolEngineOptions {
   const legacy = options.cancellation === undefined ? undefined : options.cancellation ? 'lsp' : 'none';
   return {
-    framing: transport.kind === 'messages' ? 'message' : (options.framing ?? 'newline'),
+    framing: transport.kind === 'messages' ? 'message' : transport.kind === 'values' ? 'value' : (options.framing ?? 'newline'),
     conventions: options.conventions ?? legacy,
     maxMessageBytes: options.maxMessageBytes,
     natives: options.natives,

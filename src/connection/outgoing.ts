@@ -16,7 +16,7 @@
 import type { StandardSchemaV1 } from '../dispatch/standard-schema.js';
 import { validatedAnswer } from '../dispatch/validation.js';
 import type { JsonRpcParams } from '../parser/messages.js';
-import type { ProtocolEngine } from '../protocol/engine.js';
+import type { Outbound, ProtocolEngine } from '../protocol/engine.js';
 import { RequestAbortedError } from './errors.js';
 import type { Report } from './guard.js';
 import type { LifeCycle } from './life-cycle.js';
@@ -42,7 +42,7 @@ export type OutgoingMiddleware = (call: OutgoingCall, next: () => Promise<void>)
 
 /** What sending needs of its connection. */
 export interface OutgoingParts {
-  readonly engine: ProtocolEngine<EngineToken>;
+  readonly engine: ProtocolEngine<EngineToken, Outbound>;
   readonly writer: WriteQueue;
   readonly life: LifeCycle;
   /** Where a failing `onProgress` listener is reported. */
@@ -92,7 +92,7 @@ export class Outgoing {
     }
     const pending = entries.map((entry) => (entry.notification === true ? undefined : this.entry(entry.method, checked)));
     let ids: number[];
-    let text: string;
+    let text: Outbound;
     try {
       ({ ids, text } = this.parts.engine.batch(entries.map((entry, i) => ({ ...entry, token: pending[i] }))));
     } catch (err) {
@@ -122,7 +122,7 @@ export class Outgoing {
     const signal = checked?.signal;
     if (signal !== undefined && signal.aborted) return Promise.reject(new RequestAbortedError(method, signal.reason));
     const entry = this.entry(method, checked);
-    let text: string;
+    let text: Outbound;
     try {
       ({ id: entry.id, text } = this.parts.engine.request(method, params, entry, entry.wantsProgress));
     } catch (err) {
@@ -138,7 +138,7 @@ export class Outgoing {
   private sendNotification(method: string, params: JsonRpcParams | undefined): Promise<void> {
     const refusal = this.parts.life.refusal('notification');
     if (refusal !== undefined) return markHandled(refusal);
-    let text: string;
+    let text: Outbound;
     try {
       text = this.parts.engine.notify(method, params);
     } catch (err) {

@@ -22,7 +22,8 @@ import {
   type JsonRpcMessage,
   type JsonRpcSingleMessage,
 } from '../parser/messages.js';
-import { validateVersioned, type JsonRpcVersion } from '../parser/v1.js';
+import { validateSingleV1, validateVersioned, versionOf, type JsonRpcVersion } from '../parser/v1.js';
+import { readValue } from '../protocol/values.js';
 import { callGuarded, type Report } from './guard.js';
 import { latencySince, SeenRequests } from './seen-requests.js';
 import type { Transport, TransportEvents } from './transport.js';
@@ -94,7 +95,7 @@ export function traceTransport(transport: Transport, options: TraceOptions, repo
   if (trace === undefined) return transport;
   if (typeof trace !== 'function') throw new TypeError(`trace must be a function, got ${typeof trace}`);
   if (redact !== undefined && typeof redact !== 'function') throw new TypeError(`redact must be a function, got ${typeof redact}`);
-  const wire = new WireTrace(transport.kind === 'messages' ? 'message' : (options.framing ?? 'newline'), {
+  const wire = new WireTrace(transport.kind === 'bytes' ? (options.framing ?? 'newline') : 'message', {
     deliver: (event) => callGuarded(trace, [event], (error) => report(error, 'trace')),
     redact,
     redactFailed: (error) => report(error, 'redact'),
@@ -107,6 +108,10 @@ export function traceTransport(transport: Transport, options: TraceOptions, repo
     data: (chunk) => {
       wire.observe('in', chunk);
       events.data(chunk);
+    },
+    value: (message) => {
+      wire.observeValue('in', message);
+      events.value(message);
     },
     end: () => {
       wire.end('in');
@@ -130,6 +135,14 @@ export function traceTransport(transport: Transport, options: TraceOptions, repo
     };
     return { kind: 'messages', ...common, send };
   }
+  if (transport.kind === 'values') {
+    const send = (message: object): boolean => {
+      const ok = transport.send(message);
+      wire.observeValue('out', message);
+      return ok;
+    };
+    return { kind: 'values', ...common, send };
+  }
   const write = (chunk: string | Uint8Array): boolean => {
     const ok = transport.write(chunk);
     wire.observe('out', chunk);
@@ -151,7 +164,8 @@ interface WireTraceHooks {
 /** An event being filled in. */
 type Draft = { -readonly [K in keyof TraceEvent]: TraceEvent[K] };
 
-type Crossing = { dir: TraceDirection; chunk: string | Uint8Array | null; time: number };
+/** `chunk` null: the direction ended; `value`: a value channel's message (chunk then unused). */
+type Crossing = { dir: TraceDirection; chunk: string | Uint8Array | null; time: number; value?: { readonly message: unknown } };
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -180,6 +194,11 @@ export class WireTrace {
     this.cross({ dir, chunk, time: performance.timeOrigin + performance.now() });
   }
 
+  /** A value channel's message crossed in `dir` now (read as the connection reads it: values.ts). */
+  observeValue(dir: TraceDirection, message: unknown): void {
+    this.cross({ dir, chunk: null, time: performance.timeOrigin + performance.now(), value: { message } });
+  }
+
   /** Nothing more will cross in `dir`. */
   end(dir: TraceDirection): void {
     this.cross({ dir, chunk: null, time: performance.timeOrigin + performance.now() });
@@ -192,7 +211,11 @@ export class WireTrace {
   private deliverCrossed(): void {
     const crossed = this.crossed;
     this.crossed = [];
-    for (const { dir, chunk, time } of crossed) {
+    for (const { dir, chunk, time, value } of crossed) {
+      if (value !== undefined) {
+        this.value(dir, value.message, time);
+        continue;
+      }
       const framer = this.framers?.[dir];
       if (framer === undefined) {
         if (chunk !== null) this.frame(dir, typeof chunk === 'string' ? chunk : decoder.decode(chunk), time, 'message');
@@ -218,7 +241,28 @@ export class WireTrace {
     } catch (err) {
       message = parseErrorMessage(err instanceof Error ? err.message : String(err));
     }
-    const bytes = this.utf8Length(text);
+    this.deliverMessage(dir, time, framing, message, value, text, this.utf8Length(text));
+  }
+
+  /** A value channel's message: its size the estimate of its JSON text's length, its text made only for an invalid one. */
+  private value(dir: TraceDirection, value: unknown, time: number): void {
+    const version = this.hooks.version ?? '2.0';
+    const maxBytes = this.hooks.maxMessageBytes ?? Infinity;
+    const v1 = version !== '2.0' && versionOf(value, version) === '1.0' && !Array.isArray(value);
+    const { message, bytes } = readValue(value, maxBytes, v1 ? validateSingleV1 : undefined);
+    this.deliverMessage(dir, time, 'message', message, value, message.kind === 'batch' ? '' : textOf(value), bytes);
+  }
+
+  /** Delivers the events of one message (one per entry of a batch), `text` and `value` its JSON text and value. */
+  private deliverMessage(
+    dir: TraceDirection,
+    time: number,
+    framing: FramingName | 'message',
+    message: JsonRpcMessage,
+    value: unknown,
+    text: string,
+    bytes: number,
+  ): void {
     if (message.kind !== 'batch') {
       this.hooks.deliver(this.event({ direction: dir, timestamp: time, kind: 'invalid', bytes, framing }, message, text, value));
       return;
@@ -227,7 +271,7 @@ export class WireTrace {
     message.messages.forEach((entry, index) => {
       const event: Draft = { direction: dir, timestamp: time, kind: 'invalid', bytes: index === 0 ? bytes : 0, framing, batch: { index, of: entries.length } };
       const invalid = entry.kind === 'invalid' || entry.kind === 'invalidResponse';
-      this.hooks.deliver(this.event(event, entry, invalid ? (JSON.stringify(entries[index]) ?? '') : '', entries[index]));
+      this.hooks.deliver(this.event(event, entry, invalid ? textOf(entries[index]) : '', entries[index]));
     });
   }
 
@@ -289,6 +333,15 @@ export class WireTrace {
       this.hooks.redactFailed(error);
       return undefined;
     }
+  }
+}
+
+/** A value's JSON text, for an invalid message's event ('' when it has none). */
+function textOf(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? '';
+  } catch {
+    return '';
   }
 }
 

@@ -1,10 +1,14 @@
 /**
- * What a connection runs over: a small interface, in two kinds, with back pressure both ways.
+ * What a connection runs over: a small interface, in three kinds, with back pressure both ways.
  *
  * - A **byte stream** (a socket, a pipe, a child's stdio, a Web `ReadableStream`/`WritableStream`
  *   pair): chunks of bytes (or text) that the connection frames and cuts with the `framing` option.
- * - A **message channel** (a WebSocket, a MessagePort, a Worker): each message is one JSON text;
- *   nothing is framed.
+ * - A **message channel** (a WebSocket, a MessagePort posting text): each message is one JSON
+ *   text; nothing is framed.
+ * - A **value channel** (a MessagePort posting structured-clone objects): each message is its
+ *   JSON value, sent as a fresh value the transport may post as it is, and delivered as the value
+ *   that arrived (`value()`), which the connection validates as one (src/protocol/values.ts)
+ *   without making or parsing text. What arrives on it as text or bytes is read as JSON text.
  *
  * Back pressure in: the connection calls `pause()` when it may not read more (its handlers and
  * queues are at their bounds) and `resume()` when it may again; a transport that cannot pause
@@ -18,8 +22,10 @@
 
 /** How a transport tells the connection what happened. Given once, by `start()`. */
 export interface TransportEvents {
-  /** Input: a chunk of the byte stream, or one whole message of a channel. */
+  /** Input: a chunk of the byte stream, or one whole message of a channel as JSON text (or its UTF-8 bytes). */
   data(chunk: Uint8Array | string): void;
+  /** Input of a channel: one whole message that arrived as a value (a structured clone; anything: it is checked), read as a value. */
+  value(message: unknown): void;
   /** The remote side ended its output (FIN, EOF): nothing more will come. */
   end(): void;
   /** Writable again after a `write()`/`send()` returned false. */
@@ -57,4 +63,14 @@ export interface MessageChannelTransport extends TransportBase {
   send(json: string): boolean;
 }
 
-export type Transport = ByteStreamTransport | MessageChannelTransport;
+export interface ValueChannelTransport extends TransportBase {
+  readonly kind: 'values';
+  /**
+   * Sends one message as its JSON value (plain objects, arrays, strings, finite numbers, booleans,
+   * null: made for this send, so it may be posted as it is); false while over the high-water mark:
+   * wait for `drain`. May throw.
+   */
+  send(message: object): boolean;
+}
+
+export type Transport = ByteStreamTransport | MessageChannelTransport | ValueChannelTransport;

@@ -11,6 +11,7 @@
  * handlers do not start, so what waits here is bounded by the running handlers' answers plus this
  * side's own calls (whose `pushAndWait()` promises resolve only once handed over, to pace them).
  */
+import type { Outbound } from '../protocol/wire.js';
 import { ConnectionClosedError } from './errors.js';
 import type { Transport } from './transport.js';
 
@@ -25,8 +26,8 @@ const noop = (): void => {};
 export class WriteQueue {
   /** Byte stream: the framed text queued since the last write. */
   private text = '';
-  /** Message channel: the messages queued since the last send. */
-  private messages: string[] = [];
+  /** Message or value channel: the messages queued since the last send (text, or values on a value channel). */
+  private messages: Outbound[] = [];
   private scheduled = false;
   private blocked = false;
   /** One promise shared by every `pushAndWait()` whose text goes out in the next flush. */
@@ -48,7 +49,7 @@ export class WriteQueue {
   get queuedLength(): number {
     if (this.transport.kind === 'bytes') return this.text.length;
     let length = 0;
-    for (const message of this.messages) length += message.length;
+    for (const message of this.messages) length += typeof message === 'string' ? message.length : 0;
     return length;
   }
 
@@ -57,10 +58,10 @@ export class WriteQueue {
     return this.failure !== null;
   }
 
-  /** Queues framed text for the next flush; false (dropped) once the queue has failed. */
-  push(text: string): boolean {
+  /** Queues framed text (a value on a value channel) for the next flush; false (dropped) once the queue has failed. */
+  push(text: Outbound): boolean {
     if (this.failure !== null) return false;
-    if (this.transport.kind === 'bytes') this.text += text;
+    if (this.transport.kind === 'bytes') this.text += text as string;
     else this.messages.push(text);
     if (!this.scheduled && !this.blocked) {
       this.scheduled = true;
@@ -70,7 +71,7 @@ export class WriteQueue {
   }
 
   /** Queues `text`; resolves once it is handed to the transport, rejects with the failure. Marked handled. */
-  pushAndWait(text: string): Promise<void> {
+  pushAndWait(text: Outbound): Promise<void> {
     if (this.failure !== null) return rejectedHandled(this.failure);
     this.push(text);
     let waiters = this.waiters;
@@ -99,8 +100,10 @@ export class WriteQueue {
         const text = this.text;
         this.text = '';
         if (text !== '') ok = transport.write(text);
+      } else if (transport.kind === 'messages') {
+        while (this.messages.length > 0 && (ok || force)) ok = transport.send(this.messages.shift() as string) && ok;
       } else {
-        while (this.messages.length > 0 && (ok || force)) ok = transport.send(this.messages.shift()!) && ok;
+        while (this.messages.length > 0 && (ok || force)) ok = transport.send(this.messages.shift() as object) && ok;
       }
     } catch (err) {
       waiters?.reject(new ConnectionClosedError('Cannot write: the transport failed', { cause: err }));

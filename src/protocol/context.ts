@@ -9,7 +9,7 @@ import {
   type JsonRpcException,
 } from '../parser/errors.js';
 import { encodeError, type JsonRpcId, type JsonRpcMessage } from '../parser/messages.js';
-import { encodeErrorV1, parseVersioned, type JsonRpcVersion } from '../parser/v1.js';
+import { encodeErrorV1, parseVersioned, validateSingleV1, validateVersioned, versionOf, type JsonRpcVersion } from '../parser/v1.js';
 import type { IncomingBatch } from './batch.js';
 import type { Conventions } from './conventions.js';
 import type { IncomingRequest, ProtocolEvent } from './events.js';
@@ -17,7 +17,8 @@ import { InFlight } from './incoming.js';
 import type { CheckedOptions } from './options.js';
 import { Outgoing } from './outgoing.js';
 import { Change, initialState, update, type ConnectionState, type EndCause, type Limits } from './state.js';
-import type { Wire } from './wire.js';
+import { readValue, type ValueRead } from './values.js';
+import type { Outbound, Wire } from './wire.js';
 
 export class EngineContext<T> {
   readonly record: ConnectionState = initialState();
@@ -27,7 +28,7 @@ export class EngineContext<T> {
   readonly inFlight: InFlight;
   readonly outgoing = new Outgoing<T>();
   /** Events produced but not returned by `next()` yet, oldest first (a FIFO with a moving head). */
-  private ready: ProtocolEvent<T>[] = [];
+  private ready: ProtocolEvent<T, Outbound>[] = [];
   /**
    * The incoming messages read as JSON-RPC 1.0 (answered in 1.0's form); only under version
    * `'1.0'` or `'both'`, so under `'2.0'` asking costs one comparison.
@@ -54,6 +55,16 @@ export class EngineContext<T> {
     const { message, version } = parseVersioned(text, this.version);
     if (version === '1.0') this.markV1(message);
     return message;
+  }
+
+  /** A message of a value channel read (values.ts) in the version it speaks; a 1.0 message is marked. */
+  readValue(value: unknown): ValueRead {
+    const maxBytes = this.wire.maxMessageBytes;
+    if (this.version === '2.0' || versionOf(value, this.version) === '2.0') return readValue(value, maxBytes);
+    // JSON-RPC 1.0 has no batches: an array is what validateVersioned says of it.
+    const read = Array.isArray(value) ? { message: validateVersioned(value, '1.0').message, bytes: 0 } : readValue(value, maxBytes, validateSingleV1);
+    this.markV1(read.message);
+    return read;
   }
 
   markV1(message: JsonRpcMessage): void {
@@ -91,20 +102,20 @@ export class EngineContext<T> {
     return this.ready.length - this.readyHead;
   }
 
-  push(event: ProtocolEvent<T>): void {
+  push(event: ProtocolEvent<T, Outbound>): void {
     this.ready.push(event);
   }
 
   /** Inserts `event` ahead of the last `after` events (the replies it caused come after it). */
-  pushAhead(event: ProtocolEvent<T>, after: number): void {
+  pushAhead(event: ProtocolEvent<T, Outbound>, after: number): void {
     if (after === 0) this.ready.push(event);
     else this.ready.splice(this.ready.length - after, 0, event);
   }
 
-  take(): ProtocolEvent<T> | undefined {
+  take(): ProtocolEvent<T, Outbound> | undefined {
     if (this.readyHead === this.ready.length) return undefined;
     const event = this.ready[this.readyHead]!;
-    this.ready[this.readyHead++] = undefined as unknown as ProtocolEvent<T>;
+    this.ready[this.readyHead++] = undefined as unknown as ProtocolEvent<T, Outbound>;
     if (this.readyHead === this.ready.length) {
       this.ready = [];
       this.readyHead = 0;
@@ -124,7 +135,7 @@ export class EngineContext<T> {
     const text = this.wire.frame(json);
     this.push({ kind: 'reply', text });
     // Counted in UTF-8 bytes only while the output is blocked (they wait then): off the hot path.
-    this.apply(Change.Replied, this.record.writeBlocked ? this.wire.byteLength(text) : 0);
+    this.apply(Change.Replied, this.record.writeBlocked ? this.wire.size(text) : 0);
   }
 
   /** Runs user code the engine calls (custom conventions); a throw is reported and undefined returned. */

@@ -40,17 +40,23 @@ import { Inbox } from './inbox.js';
 import { invalidFrame, Router } from './router.js';
 import { Change, handlersHaveRoom, idle, mayHold, mayParse, refusalsFull, type ConnectionState, type EndCause } from './state.js';
 import { Sender, type EngineBatchCall } from './sender.js';
-import { Wire, type EngineFraming } from './wire.js';
+import { resultValue } from './values.js';
+import { Wire, type EngineFraming, type Outbound } from './wire.js';
 
 export type { ProtocolEngineOptions };
 
-export type { EngineBatchCall };
+export type { EngineBatchCall, Outbound };
 
 /** The parser is fed at most this much at a time, so it never runs far ahead of the decisions. */
 const SLICE_BYTES = 16 * 1024;
 const textEncoder = new TextEncoder();
 
-export class ProtocolEngine<T = unknown> {
+/**
+ * `T`: the token a request of ours carries back with its response. `O`: what the engine writes,
+ * framed text (`string`), or under framing `'value'` each message's JSON value (`object`); a
+ * connection, which runs over either, uses `Outbound` (both).
+ */
+export class ProtocolEngine<T = unknown, O extends Outbound = string> {
   readonly framing: EngineFraming;
   readonly conventions: Conventions;
   /** Which JSON-RPC this side speaks (see ProtocolEngineOptions.version). */
@@ -139,7 +145,7 @@ export class ProtocolEngine<T = unknown> {
    */
   receive(chunk: Uint8Array | string): void {
     if (this.inputDone || this.ctx.record.phase !== 'open') return;
-    if (this.framing === 'message') {
+    if (this.framing === 'message' || this.framing === 'value') {
       if (this.parsedIndex >= this.parsed.length) this.resetParsed();
       const frame = this.wire.message(chunk);
       const { record, limits } = this.ctx;
@@ -147,12 +153,34 @@ export class ProtocolEngine<T = unknown> {
       const size = frame.kind === 'frame' ? frame.text.length : 0;
       if ((held === 0 && mayParse(record, limits)) || mayHold(record, limits, held, this.heldBytes, size)) this.parseFrame(frame);
       else if (!refusalsFull(record, limits)) this.router.routeOverflow(frame.kind === 'frame' ? parseMessage(frame.text) : invalidFrame(frame), size);
-      else this.overflowed(`the remote side kept sending past the queue's bounds, reading none of ${limits.maxWriteQueueBytes} bytes of answers (the channel does not pause)`);
+      else this.overflowed(overflowOfChannel(limits.maxWriteQueueBytes));
       return;
     }
     const bytes = typeof chunk === 'string' ? textEncoder.encode(chunk) : chunk;
     if (bytes.byteLength > 0 && !this.inbox.push(bytes)) {
       this.overflowed(`the transport delivered more than ${this.maxUnparsedBytes} bytes of input while reading was paused (it does not pause)`);
+    }
+  }
+
+  /**
+   * One whole message of a value channel (framing `'value'`) as the value it arrived as (a
+   * structured clone): validated as a value (values.ts), never parsed, then held or refused as
+   * `receive()` holds a message, its size the estimate of its JSON text's length.
+   */
+  receiveValue(value: unknown): void {
+    if (this.inputDone || this.ctx.record.phase !== 'open') return;
+    if (this.parsedIndex >= this.parsed.length) this.resetParsed();
+    const { message, bytes } = this.ctx.readValue(value);
+    const { record, limits } = this.ctx;
+    const held = this.parsed.length - this.parsedIndex;
+    if ((held === 0 && mayParse(record, limits)) || mayHold(record, limits, held, this.heldBytes, bytes)) {
+      this.parsed.push(message);
+      this.sizes.push(bytes);
+      this.heldBytes += bytes;
+    } else if (!refusalsFull(record, limits)) {
+      this.router.routeOverflow(message, bytes);
+    } else {
+      this.overflowed(overflowOfChannel(limits.maxWriteQueueBytes));
     }
   }
 
@@ -165,10 +193,10 @@ export class ProtocolEngine<T = unknown> {
    * The next thing to do, or undefined when there is nothing to do now (call again after input,
    * an answer, or a change of the write side).
    */
-  next(): ProtocolEvent<T> | undefined {
+  next(): ProtocolEvent<T, O> | undefined {
     const ctx = this.ctx;
     for (;;) {
-      const ready = ctx.take();
+      const ready = ctx.take() as ProtocolEvent<T, O> | undefined;
       if (ready !== undefined) return ready;
       if (ctx.record.queued > 0) {
         const work = this.router.startQueued();
@@ -179,7 +207,7 @@ export class ProtocolEngine<T = unknown> {
         if (!mayParse(ctx.record, ctx.limits)) return undefined;
         this.parsedIndex = at + 1;
         this.heldBytes -= this.sizes[at]!;
-        const event = this.router.route(this.parsed[at]!, this.sizes[at]!);
+        const event = this.router.route(this.parsed[at]!, this.sizes[at]!) as ProtocolEvent<T, O> | undefined;
         if (event !== undefined) return event;
       } else if (!this.readMore()) {
         return undefined;
@@ -194,25 +222,28 @@ export class ProtocolEngine<T = unknown> {
    * notification, a cancelled or abandoned request, a batch entry that does not complete its
    * batch). Throws a TypeError, changing nothing, when `result` has no JSON form.
    */
-  respond(work: IncomingRequest | IncomingNotification, result?: unknown): string | null {
+  respond(work: IncomingRequest | IncomingNotification, result?: unknown): O | null {
     const w = work as unknown as Work;
     if (!w.running) return null;
-    if (w.kind !== 'request' || w.answered) return this.router.finish(w, null);
-    return this.router.finish(w, w.v1 ? encodeResultV1(w.id as JsonRpcId, result) : encodeResult(w.id as JsonRpcId, result));
+    if (w.kind !== 'request' || w.answered) return this.router.finish(w, null) as O | null;
+    const id = w.id as JsonRpcId;
+    // On a value channel an answer is built as its value, but a batch's are joined as text (wire.ts).
+    const answer = w.v1 ? encodeResultV1(id, result) : this.wire.values && w.batch === undefined ? resultValue(id, result) : encodeResult(id, result);
+    return this.router.finish(w, answer) as O | null;
   }
 
   /** A handler failed with `error`: the text to write (null as for `respond()`). Never throws. */
-  respondError(work: IncomingRequest | IncomingNotification, error: JsonRpcException | JsonRpcErrorObject): string | null {
+  respondError(work: IncomingRequest | IncomingNotification, error: JsonRpcException | JsonRpcErrorObject): O | null {
     const w = work as unknown as Work;
     if (!w.running) return null;
-    return this.router.finish(w, w.kind === 'request' && !w.answered ? errorJson(w.id as JsonRpcId, error, w.v1) : null);
+    return this.router.finish(w, w.kind === 'request' && !w.answered ? errorJson(w.id as JsonRpcId, error, w.v1) : null) as O | null;
   }
 
   /**
    * A progress notification for a running request, per the conventions, to the token the request
    * carries; null when it carries none, is answered already, or the conventions have no progress.
    */
-  progress(work: IncomingRequest, value: unknown): string | null {
+  progress(work: IncomingRequest, value: unknown): O | null {
     const w = work as unknown as Work;
     const convention = this.conventions.progress;
     if (convention === undefined || w.kind !== 'request' || w.answered || !this.ctx.maySend()) return null;
@@ -242,26 +273,26 @@ export class ProtocolEngine<T = unknown> {
    * Throws a TypeError for params with no JSON form, and an Error once input has ended or closing
    * began (no response could be read).
    */
-  request(method: string, params?: JsonRpcParams, token?: T, withProgress = false): { id: number; text: string } {
-    return this.sender.request(method, params, token, withProgress);
+  request(method: string, params?: JsonRpcParams, token?: T, withProgress = false): { id: number; text: O } {
+    return this.sender.request(method, params, token, withProgress) as { id: number; text: O };
   }
 
   /** A notification, framed. Throws a TypeError for params with no JSON form, an Error once closing. */
-  notify(method: string, params?: JsonRpcParams): string {
-    return this.sender.notify(method, params);
+  notify(method: string, params?: JsonRpcParams): O {
+    return this.sender.notify(method, params) as O;
   }
 
   /** Several calls as one batch frame; `ids` has each request's id, in order. */
-  batch(calls: readonly EngineBatchCall<T>[]): { ids: number[]; text: string } {
-    return this.sender.batch(calls);
+  batch(calls: readonly EngineBatchCall<T>[]): { ids: number[]; text: O } {
+    return this.sender.batch(calls) as { ids: number[]; text: O };
   }
 
   /**
    * Stops waiting for request `id` (timed out, aborted). Returns the conventions' cancel
    * notification to send, or null (no such request, or the conventions have no cancel).
    */
-  cancel(id: number, reason?: string): string | null {
-    return this.sender.cancel(id, reason);
+  cancel(id: number, reason?: string): O | null {
+    return this.sender.cancel(id, reason) as O | null;
   }
 
   /** Progress notifications for `progressToken` come out as `'progress'` events with `token`. */
@@ -359,4 +390,8 @@ export class ProtocolEngine<T = unknown> {
     this.router.routeEnd(this.endErrors);
     return true;
   }
+}
+
+function overflowOfChannel(maxWriteQueueBytes: number): string {
+  return `the remote side kept sending past the queue's bounds, reading none of ${maxWriteQueueBytes} bytes of answers (the channel does not pause)`;
 }

@@ -135,10 +135,13 @@ export interface ProgressReportEvent<T> {
   readonly request: OutgoingRequest<T> | undefined;
 }
 
-/** Text to write (framed), that the engine produced itself: an error answer, a batch's response. */
-export interface ReplyEvent {
+/**
+ * What to write, that the engine produced itself: an error answer, a batch's response. Framed
+ * text (`O` is string), or under framing `'value'` the message's value (`O` is object).
+ */
+export interface ReplyEvent<O = string> {
   readonly kind: 'reply';
-  readonly text: string;
+  readonly text: O;
 }
 
 /** A user callback the engine called (the `sequential` predicate, custom conventions) threw; contained. */
@@ -172,7 +175,8 @@ export interface ClosingEvent<T> {
   readonly abandoned: readonly IncomingRequest[];
 }
 
-export type ProtocolEvent<T> =
+/** `O`: what the engine writes (string, or object under framing `'value'`: see ReplyEvent). */
+export type ProtocolEvent<T, O = string> =
   | IncomingRequest
   | IncomingNotification
   | ResponseEvent<T>
@@ -182,7 +186,7 @@ export type ProtocolEvent<T> =
   | RefusedEvent
   | CancelEvent
   | ProgressReportEvent<T>
-  | ReplyEvent
+  | ReplyEvent<O>
   | CallbackErrorEvent
   | InputEndedEvent<T>
   | ClosingEvent<T>;

@@ -51,7 +51,7 @@ export interface SchedulingOptions {
 }
 
 export interface ProtocolEngineOptions extends SchedulingOptions {
-  /** How messages travel: a byte-stream framing, or `'message'` (whole JSON texts). Default `'newline'`. */
+  /** How messages travel: a byte-stream framing, `'message'` (whole JSON texts) or `'value'` (whole JSON values, values.ts). Default `'newline'`. */
   framing?: EngineFraming;
   /** The largest incoming message, in bytes. Default 64 MiB. */
   maxMessageBytes?: number;
@@ -77,7 +77,7 @@ export const DEFAULT_MAX_QUEUED_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_MAX_WRITE_QUEUE_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_MAX_BATCH_SIZE = 1000;
 
-const FRAMINGS: readonly string[] = ['newline', 'content-length', 'json-stream', 'auto', 'message'];
+const FRAMINGS: readonly string[] = ['newline', 'content-length', 'json-stream', 'auto', 'message', 'value'];
 
 export interface CheckedOptions {
   readonly framing: EngineFraming;

@@ -32,6 +32,7 @@ import { LSP_CONVENTIONS } from './conventions.js';
 import type { CancelEvent, IncomingNotification, IncomingRequest, ProtocolEvent, RefusalReason, SequentialFailure } from './events.js';
 import { Work } from './incoming.js';
 import { Change, mayStartHandler } from './state.js';
+import type { Outbound } from './wire.js';
 
 type Call = JsonRpcRequest | JsonRpcNotification;
 type Handout = IncomingRequest | IncomingNotification;
@@ -88,8 +89,8 @@ export class Router<T> {
     return handout;
   }
 
-  /** A handler ended; `json` is its answer (null for none). Returns the text to write, if any. */
-  finish(work: Work, json: string | null): string | null {
+  /** A handler ended; `json` is its answer (null for none; a value on a value channel). Returns what to write, if any. */
+  finish(work: Work, json: string | object | null): Outbound | null {
     const ctx = this.ctx;
     // The answer is made before the state changes: the last answer after the input ended moves
     // the phase to 'closing', and must still go out.
@@ -101,11 +102,12 @@ export class Router<T> {
     return text;
   }
 
-  /** The text that carries `json` out: itself, or its batch's response when it completes it. */
-  private frameAnswer(work: Work, json: string): string | null {
+  /** What carries `json` out: itself, or its batch's response when it completes it. */
+  private frameAnswer(work: Work, json: string | object): Outbound | null {
     const batch = work.batch;
     if (batch === undefined) return this.ctx.wire.frame(json);
-    const whole = batch.answer(json, work.slot);
+    // A batch entry's answer is always JSON text (engine.respond), joined into the batch's.
+    const whole = batch.answer(json as string, work.slot);
     return whole === null ? null : this.ctx.wire.frame(whole);
   }
 

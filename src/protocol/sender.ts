@@ -8,7 +8,7 @@ import { encodeNotification, encodeRequest, type JsonRpcParams } from '../parser
 import type { EngineContext } from './context.js';
 import type { Conventions, ProgressToken } from './conventions.js';
 import { Change } from './state.js';
-import type { Wire } from './wire.js';
+import type { Outbound, Wire } from './wire.js';
 
 /** One call of an outgoing batch: a notification, or a request whose response comes back with `token`. */
 export interface EngineBatchCall<T> {
@@ -28,7 +28,7 @@ export class Sender<T> {
     private readonly version: JsonRpcVersion,
   ) {}
 
-  request(method: string, params?: JsonRpcParams, token?: T, withProgress = false): { id: number; text: string } {
+  request(method: string, params?: JsonRpcParams, token?: T, withProgress = false): { id: number; text: Outbound } {
     this.assertOpen('request');
     const id = this.nextId++;
     let progressToken = this.progressTokenIn(params);
@@ -37,18 +37,18 @@ export class Sender<T> {
       progressToken = id;
       params = convention.withToken(params, id);
     }
-    const text = this.wire.frame(this.version === '1.0' ? encodeRequestV1(id, method, params) : encodeRequest(id, method, params));
+    const text = this.version === '1.0' ? this.wire.frame(encodeRequestV1(id, method, params)) : this.wire.request(id, method, params);
     this.ctx.outgoing.add({ id, method, token: token as T, progressToken });
     this.ctx.apply(Change.RequestSent, 0);
     return { id, text };
   }
 
-  notify(method: string, params?: JsonRpcParams): string {
+  notify(method: string, params?: JsonRpcParams): Outbound {
     if (!this.ctx.maySend()) throw new Error(`Cannot send a notification: the connection is ${this.ctx.record.phase}`);
-    return this.wire.frame(this.version === '1.0' ? encodeRequestV1(null, method, params) : encodeNotification(method, params));
+    return this.version === '1.0' ? this.wire.frame(encodeRequestV1(null, method, params)) : this.wire.notification(method, params);
   }
 
-  batch(calls: readonly EngineBatchCall<T>[]): { ids: number[]; text: string } {
+  batch(calls: readonly EngineBatchCall<T>[]): { ids: number[]; text: Outbound } {
     this.assertOpen('batch');
     if (this.version === '1.0') throw new Error("Cannot send a batch: JSON-RPC 1.0 (version '1.0') has no batches");
     if (calls.length === 0) throw new RangeError('A batch needs at least one call: the spec makes [] invalid');
@@ -71,7 +71,7 @@ export class Sender<T> {
     return { ids, text };
   }
 
-  cancel(id: number, reason?: string): string | null {
+  cancel(id: number, reason?: string): Outbound | null {
     if (this.ctx.outgoing.take(id) === undefined) return null;
     this.ctx.apply(Change.RequestSettled, 0);
     const convention = this.conventions.cancel;

@@ -11,6 +11,7 @@ export {
 } from './web-streams.js';
 export {
   connectMessagePort,
+  MessagePortTextTransport,
   MessagePortTransport,
   type MessageEndpoint,
   type MessageFormat,
@@ -20,6 +21,7 @@ export {
   connectWebSocket,
   DEFAULT_WEBSOCKET_HIGH_WATER_MARK,
   WebSocketTransport,
+  type CorkableSocket,
   type WebSocketEventLike,
   type WebSocketLike,
   type WebSocketOptions,

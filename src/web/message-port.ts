@@ -11,8 +11,9 @@
  *
  * What is posted: by default each message as a structured-clone object (what vscode-jsonrpc's
  * browser build posts and expects), or with `messageFormat: 'json'` as its JSON text. What
- * arrives may be either (and UTF-8 JSON bytes): an object is turned back into JSON text for the
- * connection, which parses and checks every message the same way, whatever carried it.
+ * arrives may be either (and UTF-8 JSON bytes): text is parsed, and an object is read as the
+ * value it is, with no JSON text made of it (src/protocol/values.ts: it is checked to be a JSON
+ * value; a Date, a BigInt, a Map, undefined or a cycle in it is refused as the spec says).
  *
  * Listening: an endpoint with `on()` (Node's EventEmitter style, which `worker_threads.Worker` has
  * and `addEventListener` lacks) is listened to with it and gets the message itself; otherwise
@@ -28,7 +29,7 @@
  * (a Worker is terminated by its owner; `self.close()` would end the worker itself).
  */
 import { createConnection, type ConnectionOptions, type JsonRpcConnection } from '../connection/connection.js';
-import type { MessageChannelTransport, TransportEvents } from '../connection/transport.js';
+import type { MessageChannelTransport, TransportEvents, ValueChannelTransport } from '../connection/transport.js';
 import type { MethodTable, UntypedMethods } from '../dispatch/types.js';
 
 /** How each outgoing message is posted: a structured-clone object, or its JSON text. */
@@ -62,27 +63,22 @@ export interface MessagePortOptions<L extends MethodTable<L> = UntypedMethods> e
 
 type Listener = (value: unknown) => void;
 
-export class MessagePortTransport implements MessageChannelTransport {
-  readonly kind = 'messages';
-  private readonly endpoint: MessageEndpoint;
-  private readonly asText: boolean;
+/** Listening to a `MessagePort`-like endpoint, its end and its release: what both formats share. */
+abstract class PortTransport {
+  protected readonly endpoint: MessageEndpoint;
   private readonly listening: [event: string, listener: Listener][] = [];
   private events: TransportEvents | undefined;
   private ended = false;
   private released = false;
 
-  constructor(endpoint: MessageEndpoint, messageFormat: MessageFormat = 'object') {
+  constructor(endpoint: MessageEndpoint) {
     if (endpoint === null || typeof endpoint !== 'object' || typeof endpoint.postMessage !== 'function') {
       throw new TypeError('connectMessagePort() needs an object with postMessage() (a MessagePort, a Worker, parentPort)');
     }
     if (typeof endpoint.on !== 'function' && typeof endpoint.addEventListener !== 'function') {
       throw new TypeError('connectMessagePort() needs an endpoint with on() or addEventListener() to hear messages');
     }
-    if (messageFormat !== 'object' && messageFormat !== 'json') {
-      throw new RangeError(`messageFormat must be 'object' or 'json', got ${String(messageFormat)}`);
-    }
     this.endpoint = endpoint;
-    this.asText = messageFormat === 'json';
   }
 
   start(events: TransportEvents): void {
@@ -93,12 +89,6 @@ export class MessagePortTransport implements MessageChannelTransport {
     this.listen('exit', this.onClose);
     this.listen('error', viaEvents ? (event) => this.onError(errorOf(event as EndpointEvent)) : this.onError);
     if (viaEvents) this.endpoint.start?.();
-  }
-
-  send(json: string): boolean {
-    // JSON.parse of our own text cannot fail; posting to a closed port drops the message silently.
-    this.endpoint.postMessage(this.asText ? json : JSON.parse(json));
-    return true;
   }
 
   pause(): void {}
@@ -129,9 +119,16 @@ export class MessagePortTransport implements MessageChannelTransport {
     }
   }
 
+  /**
+   * Whatever arrives, in either format: text and UTF-8 bytes as JSON text; anything else as the
+   * value it is, which the connection checks as a value (a BigInt, a Date, a cycle: refused).
+   */
   private readonly onMessage = (data: unknown): void => {
-    if (this.released || this.ended) return;
-    this.events?.data(messageText(data));
+    const events = this.events;
+    if (this.released || this.ended || events === undefined) return;
+    if (typeof data === 'string' || data instanceof Uint8Array) events.data(data);
+    else if (data instanceof ArrayBuffer) events.data(new Uint8Array(data));
+    else events.value(data);
   };
 
   private readonly onClose = (): void => {
@@ -147,20 +144,24 @@ export class MessagePortTransport implements MessageChannelTransport {
   };
 }
 
-/**
- * An incoming message as the connection reads it: text and bytes as they are, anything else as
- * its JSON text. A value with no JSON form (a BigInt, a cycle: structured clone carries them)
- * becomes text that is not JSON, which the connection rejects (-32700) like any unreadable message.
- */
-function messageText(data: unknown): string | Uint8Array {
-  if (typeof data === 'string' || data instanceof Uint8Array) return data;
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  try {
-    const text = JSON.stringify(data);
-    if (text !== undefined) return text;
-    return `(a message with no JSON form: ${typeof data})`;
-  } catch (err) {
-    return `(a message with no JSON form: ${err instanceof Error ? err.message : String(err)})`;
+/** A value channel over a `MessagePort`-like endpoint (`messageFormat: 'object'`): each message posted as its JSON value. */
+export class MessagePortTransport extends PortTransport implements ValueChannelTransport {
+  readonly kind = 'values';
+
+  send(message: object): boolean {
+    // Made for this send (a fresh JSON value): posted as it is. Posting to a closed port drops it silently.
+    this.endpoint.postMessage(message);
+    return true;
+  }
+}
+
+/** A message channel over a `MessagePort`-like endpoint (`messageFormat: 'json'`): each message posted as its JSON text. */
+export class MessagePortTextTransport extends PortTransport implements MessageChannelTransport {
+  readonly kind = 'messages';
+
+  send(json: string): boolean {
+    this.endpoint.postMessage(json);
+    return true;
   }
 }
 
@@ -174,6 +175,10 @@ export function connectMessagePort<R extends MethodTable<R> = UntypedMethods, L 
   endpoint: MessageEndpoint,
   options: MessagePortOptions<L> = {},
 ): JsonRpcConnection<R> {
-  const { messageFormat, ...rest } = options;
-  return createConnection<R, L>(new MessagePortTransport(endpoint, messageFormat), rest);
+  const { messageFormat = 'object', ...rest } = options;
+  if (messageFormat !== 'object' && messageFormat !== 'json') {
+    throw new RangeError(`messageFormat must be 'object' or 'json', got ${String(messageFormat)}`);
+  }
+  const transport = messageFormat === 'json' ? new MessagePortTextTransport(endpoint) : new MessagePortTransport(endpoint);
+  return createConnection<R, L>(transport, rest);
 }

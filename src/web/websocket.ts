@@ -13,7 +13,11 @@
  * Writing: a message sent before the socket opens waits for `open` (and writing stops until
  * then). Once `bufferedAmount` (what the socket has not yet put on the network) reaches
  * `highWaterMark`, `send()` reports false; `drain` comes when it is below again, told by `ws`'s
- * send callback or, on a WHATWG socket (which has no event for it), found by polling.
+ * send callback or, on a WHATWG socket (which has no event for it), found by polling. `ws` writes
+ * each message to its TCP socket at once, one system call each; given that socket (`tcpSocket`),
+ * the transport corks it at the first message of a turn and uncorks it in a microtask, once the
+ * connection has sent all it had (the write queue sends a turn's messages together), so they
+ * leave in one write.
  *
  * Reading: `ws` is paused while the connection may not read (the kernel's buffer then fills and
  * the sender's TCP slows). A WHATWG socket cannot be paused: the connection's bounds limit what
@@ -65,9 +69,21 @@ export interface WebSocketLike {
   terminate?(): void;
 }
 
+/** The part of a Node `net.Socket` that corking uses. */
+export interface CorkableSocket {
+  cork(): void;
+  uncork(): void;
+}
+
 export interface WebSocketOptions<L extends MethodTable<L> = UntypedMethods> extends ConnectionOptions<L> {
   /** `bufferedAmount` in bytes at which writing waits. Default 256 KiB. */
   highWaterMark?: number;
+  /**
+   * The TCP socket under a `ws` WebSocket: on a server, the `'connection'` event's
+   * `request.socket`; on a client, the `'upgrade'` event's `response.socket`. Given, the messages
+   * sent in one turn go out in one socket write instead of one each (see the module comment).
+   */
+  tcpSocket?: CorkableSocket;
 }
 
 export class WebSocketTransport implements MessageChannelTransport {
@@ -85,13 +101,20 @@ export class WebSocketTransport implements MessageChannelTransport {
   private failed = false;
   private released = false;
   private closeDetail: string | undefined;
+  /** The TCP socket to cork while a turn's messages are sent, and whether it is corked now. */
+  private readonly tcpSocket: CorkableSocket | undefined;
+  private corked = false;
   private resolveClosed!: () => void;
   private readonly socketClosed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
 
-  constructor(socket: WebSocketLike, highWaterMark?: number) {
+  constructor(socket: WebSocketLike, highWaterMark?: number, tcpSocket?: CorkableSocket) {
     if (socket === null || typeof socket !== 'object' || typeof socket.send !== 'function' || typeof socket.addEventListener !== 'function') {
       throw new TypeError('connectWebSocket() needs a WebSocket (send() and addEventListener())');
     }
+    if (tcpSocket !== undefined && (tcpSocket === null || typeof tcpSocket.cork !== 'function' || typeof tcpSocket.uncork !== 'function')) {
+      throw new TypeError('tcpSocket must be the socket under the WebSocket (with cork() and uncork())');
+    }
+    this.tcpSocket = tcpSocket;
     this.socket = socket;
     this.highWaterMark = positive('highWaterMark', highWaterMark, DEFAULT_WEBSOCKET_HIGH_WATER_MARK);
     this.isWs = typeof socket.pause === 'function' && typeof socket.resume === 'function';
@@ -119,6 +142,7 @@ export class WebSocketTransport implements MessageChannelTransport {
     }
     // Sending on a closing socket throws nothing in `ws` and drops the message (the close tells).
     if (socket.readyState !== OPEN) return true;
+    if (this.tcpSocket !== undefined && !this.corked) this.cork(this.tcpSocket);
     const full = socket.bufferedAmount + json.length >= this.highWaterMark;
     if (full && this.isWs) {
       socket.send(json, this.onWritten);
@@ -199,6 +223,22 @@ export class WebSocketTransport implements MessageChannelTransport {
     this.events?.error(error);
   };
 
+  /** Holds this turn's writes until a microtask after the connection's flush (which is synchronous). */
+  private cork(tcpSocket: CorkableSocket): void {
+    tcpSocket.cork();
+    this.corked = true;
+    queueMicrotask(this.uncork);
+  }
+
+  private readonly uncork = (): void => {
+    this.corked = false;
+    try {
+      this.tcpSocket!.uncork();
+    } catch (error) {
+      this.onError({ type: 'error', error });
+    }
+  };
+
   /** `ws` wrote out the message sent when the buffer was full: everything before it is out too. */
   private readonly onWritten = (): void => this.afterWrite();
 
@@ -224,6 +264,6 @@ export function connectWebSocket<R extends MethodTable<R> = UntypedMethods, L ex
   socket: WebSocketLike,
   options: WebSocketOptions<L> = {},
 ): JsonRpcConnection<R> {
-  const { highWaterMark, ...rest } = options;
-  return createConnection<R, L>(new WebSocketTransport(socket, highWaterMark), rest);
+  const { highWaterMark, tcpSocket, ...rest } = options;
+  return createConnection<R, L>(new WebSocketTransport(socket, highWaterMark, tcpSocket), rest);
 }

@@ -31,7 +31,7 @@ describe('createConnectionPair', () => {
       if (!ok) refused++;
       return ok;
     };
-    tb.start({ data: () => {}, end: () => {}, drain: () => {}, writeClosed: () => {}, error: () => {} });
+    tb.start({ data: () => {}, value: () => {}, end: () => {}, drain: () => {}, writeClosed: () => {}, error: () => {} });
     tb.pause();
     const a = createConnection(ta);
     const sent = Array.from({ length: 100 }, (_, i) => a.notify('n', { pad: 'x'.repeat(200), i }));

@@ -21,7 +21,7 @@ const utf8 = (text: string): number => Buffer.byteLength(text, 'utf8');
 function rawPeer(framing?: FramingName, options: ConnectionOptions = {}) {
   const [ta, tb] = createTransportPair();
   const received: Uint8Array[] = [];
-  const events: TransportEvents = { data: (chunk) => received.push(chunk as Uint8Array), end: () => {}, drain: () => {}, writeClosed: () => {}, error: () => {} };
+  const events: TransportEvents = { data: (chunk) => received.push(chunk as Uint8Array), value: () => {}, end: () => {}, drain: () => {}, writeClosed: () => {}, error: () => {} };
   tb.start(events);
   const traced: TraceEvent[] = [];
   const connection = createConnection(ta, { framing, trace: (event) => traced.push(event), ...options });
@@ -304,7 +304,7 @@ describe('trace', () => {
 
   it('what the transport refused to take (its write threw) is not traced as sent', async () => {
     const [ta, tb] = createTransportPair();
-    tb.start({ data: () => {}, end: () => {}, drain: () => {}, writeClosed: () => {}, error: () => {} });
+    tb.start({ data: () => {}, value: () => {}, end: () => {}, drain: () => {}, writeClosed: () => {}, error: () => {} });
     ta.write = () => {
       throw new Error('broken pipe');
     };

@@ -86,7 +86,7 @@ describe('connectMessagePort', () => {
     port2.close();
   });
 
-  it('answers what is not JSON-RPC as the spec says, and a message with no JSON form with -32700', async () => {
+  it('answers what is not JSON-RPC as the spec says, and params with no JSON form with -32602', async () => {
     const { port1, port2 } = new MessageChannel();
     const peer = rawPeer(port2);
     const connection = connectMessagePort(port1);
@@ -96,9 +96,88 @@ describe('connectMessagePort', () => {
     peer.post('{"jsonrpc":"2.0",'); // not JSON
     peer.post({ jsonrpc: '2.0', id: 5, method: 'm', params: { big: 10n } }); // structured clone carries a BigInt; JSON cannot
     await waitFor(() => peer.received.length === 3);
-    const codes = peer.received.map((answer) => (answer as { error: { code: number } }).error.code);
-    assert.deepEqual(codes, [-32600, -32700, -32700]);
+    const answers = peer.received.map((answer) => [(answer as { id: unknown }).id, (answer as { error: { code: number } }).error.code]);
+    assert.deepEqual(answers, [[null, -32600], [null, -32700], [5, -32602]]);
     assert.equal(invalid, 3);
+    connection.destroy();
+    port2.close();
+  });
+
+  it('reads a posted object as a value: what has no JSON form is refused -32602 / -32600 under its id, the handler never runs', async () => {
+    const { port1, port2 } = new MessageChannel();
+    const peer = rawPeer(port2);
+    let ran = 0;
+    const connection = connectMessagePort(port1, { dispatcher: methods({ m: () => void ran++ }) });
+    const cyclic: Record<string, unknown> = { name: 'loop' };
+    cyclic.self = cyclic;
+    peer.post({ jsonrpc: '2.0', id: 1, method: 'm', params: { node: cyclic } }); // was -32700 with id null
+    peer.post({ jsonrpc: '2.0', id: 2, method: 'm', params: { when: new Date(0) } }); // was run with an ISO string
+    peer.post({ jsonrpc: '2.0', id: 3, method: 'm', params: [new Map([[1, 2]]), new Uint8Array(4)] });
+    peer.post({ jsonrpc: '2.0', id: 4, method: 'm', params: { toJSON: 'not a function', x: NaN } });
+    peer.post({ jsonrpc: '2.0', id: new Date(0), method: 'm' });
+    await waitFor(() => peer.received.length === 5);
+    const answers = peer.received.map((answer) => [(answer as { id: unknown }).id, (answer as { error: { code: number } }).error.code]);
+    assert.deepEqual(answers, [[1, -32602], [2, -32602], [3, -32602], [4, -32602], [null, -32600]]);
+    assert.equal(ran, 0);
+    connection.destroy();
+    port2.close();
+  });
+
+  it("method lookup reaches only what the user wrote: Object.prototype's names are -32601", async () => {
+    const { port1, port2 } = new MessageChannel();
+    const peer = rawPeer(port2);
+    const connection = connectMessagePort(port1, { dispatcher: methods({ m: () => 'm' }) });
+    const names = ['toString', '__proto__', 'constructor', 'hasOwnProperty', 'valueOf', '__defineGetter__'];
+    names.forEach((method, i) => peer.post({ jsonrpc: '2.0', id: i, method, params: JSON.parse('{"__proto__":{"polluted":true}}') as unknown }));
+    await waitFor(() => peer.received.length === names.length);
+    for (const answer of peer.received) assert.equal((answer as { error: { code: number } }).error.code, -32601);
+    assert.equal(({} as { polluted?: unknown }).polluted, undefined);
+    connection.destroy();
+    port2.close();
+  });
+
+  it("posts JSON's form of what it sends, as it was when sent: toJSON, Dates, undefined members, class instances; a BigInt result is -32603", async () => {
+    const { port1, port2 } = new MessageChannel();
+    const peer = rawPeer(port2);
+    class Money {
+      constructor(readonly cents: number) {}
+      toJSON(): string {
+        return `${this.cents / 100} EUR`;
+      }
+    }
+    class Point {
+      constructor(readonly x: number) {}
+    }
+    const connection = connectMessagePort(port1, { dispatcher: methods({ when: () => new Date(0), big: () => 10n, money: () => new Money(150) }) });
+    const params = { when: new Date(0), price: new Money(250), skip: undefined, list: [1, undefined, NaN], point: new Point(3) };
+    const expected = JSON.parse(JSON.stringify(params)) as unknown;
+    void connection.notify('n', params);
+    params.list.push(4); // after the call: not what was sent
+    peer.post({ jsonrpc: '2.0', id: 1, method: 'when' });
+    peer.post({ jsonrpc: '2.0', id: 2, method: 'money' });
+    peer.post({ jsonrpc: '2.0', id: 3, method: 'big' });
+    await waitFor(() => peer.received.length === 4);
+    assert.deepStrictEqual(peer.received[0], { jsonrpc: '2.0', method: 'n', params: expected });
+    assert.deepStrictEqual(peer.received.slice(1, 3), [
+      { jsonrpc: '2.0', id: 1, result: '1970-01-01T00:00:00.000Z' },
+      { jsonrpc: '2.0', id: 2, result: '1.5 EUR' },
+    ]);
+    assert.equal((peer.received[3] as { id: number; error: { code: number } }).error.code, -32603);
+    connection.destroy();
+    port2.close();
+  });
+
+  it('a response whose result has no JSON form fails the request it answers (an invalid response, never answered)', async () => {
+    const { port1, port2 } = new MessageChannel();
+    const received: unknown[] = [];
+    port2.on('message', (request: { id: number }) => {
+      received.push(request);
+      port2.postMessage({ jsonrpc: '2.0', id: request.id, result: { at: new Date(0) } });
+    });
+    const connection = connectMessagePort(port1);
+    await assert.rejects(connection.request('m'), (error: Error) => error.name === 'JsonRpcInvalidResponseError' && /result\.at" has no JSON form \(a Date\)/.test(error.message));
+    await delay(20);
+    assert.equal(received.length, 1, 'nothing was sent back for the invalid response');
     connection.destroy();
     port2.close();
   });

@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -31,19 +32,25 @@ async function listen(): Promise<{ server: WebSocketServer; url: string }> {
   return { server, url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
-/** Two open `ws` sockets connected to each other over loopback. */
-async function socketPair(): Promise<{ client: WebSocket; accepted: WebSocket; close: () => Promise<void> }> {
+/** Two open `ws` sockets connected to each other over loopback, and the TCP socket under each. */
+async function socketPair(): Promise<{ client: WebSocket; accepted: WebSocket; clientTcp: Socket; acceptedTcp: Socket; close: () => Promise<void> }> {
   const { server, url } = await listen();
-  const acceptedOne = new Promise<WebSocket>((resolve) => server.once('connection', resolve));
+  const acceptedOne = new Promise<[WebSocket, Socket]>((resolve) =>
+    server.once('connection', (socket: WebSocket, request: IncomingMessage) => resolve([socket, request.socket])),
+  );
   const client = new WebSocket(url);
+  let clientTcp: Socket | undefined;
+  client.once('upgrade', (response: IncomingMessage) => (clientTcp = response.socket));
   await new Promise<void>((resolve, reject) => {
     client.once('open', resolve);
     client.once('error', reject);
   });
-  const accepted = await acceptedOne;
+  const [accepted, acceptedTcp] = await acceptedOne;
   return {
     client,
     accepted,
+    clientTcp: clientTcp!,
+    acceptedTcp,
     close: async () => {
       client.terminate();
       accepted.terminate();
@@ -66,6 +73,57 @@ describeConnection(
   { describe, it },
   { noHalfClose: NO_HALF_CLOSE },
 );
+
+describeConnection(
+  'WebSocket (ws, loopback, tcpSocket: corked per turn)',
+  async (optionsA?: ConnectionOptions, optionsB?: ConnectionOptions) => {
+    const { client, accepted, clientTcp, acceptedTcp, close } = await socketPair();
+    return {
+      a: connectWebSocket(client, { ...optionsA, tcpSocket: clientTcp }),
+      b: connectWebSocket(accepted, { ...optionsB, tcpSocket: acceptedTcp }),
+      endOutputOfA: () => assert.fail(NO_HALF_CLOSE),
+      cleanup: close,
+    };
+  },
+  { describe, it },
+  { noHalfClose: NO_HALF_CLOSE },
+);
+
+describe('connectWebSocket tcpSocket', () => {
+  it("corks the socket once per turn: a turn's messages leave together, in order", async () => {
+    const { client, accepted, clientTcp, close } = await socketPair();
+    try {
+      const calls: string[] = [];
+      const tcpSocket = {
+        cork: () => (calls.push('cork'), clientTcp.cork()),
+        uncork: () => (calls.push('uncork'), clientTcp.uncork()),
+      };
+      connectWebSocket(accepted, { dispatcher: methods({ echo: ({ v }: { v: number }) => v }) });
+      const connection = connectWebSocket(client, { tcpSocket });
+      const results = await Promise.all(Array.from({ length: 100 }, (_, i) => connection.request('echo', { v: i })));
+      assert.deepEqual(results, Array.from({ length: 100 }, (_, i) => i));
+      assert.deepEqual(calls, ['cork', 'uncork'], 'one turn of sends: corked once');
+      await connection.request('echo', { v: 1 });
+      assert.deepEqual(calls, ['cork', 'uncork', 'cork', 'uncork']);
+    } finally {
+      await close();
+    }
+  });
+
+  it('refuses what is not a socket; an uncork that throws fails the connection (contained)', async () => {
+    const { client, close } = await socketPair();
+    try {
+      assert.throws(() => connectWebSocket(client, { tcpSocket: {} as never }), /tcpSocket must be the socket under the WebSocket/);
+      const tcpSocket = { cork: () => {}, uncork: () => { throw new Error('uncork failed'); } };
+      const connection = connectWebSocket(client, { tcpSocket });
+      const pending = connection.request('m');
+      assert.match((await connection.closed).message, /uncork failed/);
+      await assert.rejects(pending);
+    } finally {
+      await close();
+    }
+  });
+});
 
 describe('connectWebSocket', () => {
   it('sends one JSON text per message, a batch as one message; reads text and binary messages', async () => {
