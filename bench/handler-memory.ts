@@ -67,7 +67,7 @@ async function ours(texts: readonly string[]): Promise<number> {
     maxConcurrentHandlerBytes: Infinity,
     maxQueuedBytes: 64 * texts.length * (texts[0]!.length + 1),
   });
-  sender.start({ data() {}, end() {}, drain() {}, writeClosed() {}, error() {} });
+  sender.start({ data() {}, value() {}, end() {}, drain() {}, writeClosed() {}, error() {} });
   const before = await settle();
   // In 64 KiB chunks, as a socket delivers them.
   for (let at = 0; at < input.length; at += 65536) sender.write(input.subarray(at, at + 65536));
