@@ -114,8 +114,9 @@ export function validateSingle(value: unknown): JsonRpcSingleMessage {
   if (!isPlainObject(value)) return invalid(null, 'a message must be a JSON object');
   // Classified by shape before anything else is checked, so that no fault makes a response answerable.
   const hasMethod = hasOwn.call(value, 'method');
-  if (!hasMethod && (hasOwn.call(value, 'result') || hasOwn.call(value, 'error'))) {
-    return validateResponse(value);
+  if (!hasMethod) {
+    const hasResult = hasOwn.call(value, 'result');
+    if (hasResult || hasOwn.call(value, 'error')) return validateResponse(value, hasResult);
   }
 
   // The id is read first so that a request with some other fault is still answered under its id.
@@ -148,11 +149,10 @@ export function validateSingle(value: unknown): JsonRpcSingleMessage {
 }
 
 /** An object with no `method` and a `result` or `error`: a response, or an invalid one. */
-function validateResponse(value: Record<string, unknown>): JsonRpcResponse | JsonRpcInvalidResponse {
+function validateResponse(value: Record<string, unknown>, hasResult: boolean): JsonRpcResponse | JsonRpcInvalidResponse {
   const hasId = hasOwn.call(value, 'id');
   const id = value.id;
   const idIsValid = hasId && isJsonRpcId(id);
-  const hasResult = hasOwn.call(value, 'result');
   const hasError = hasOwn.call(value, 'error');
   const error = value.error;
   const errorIsValid =

@@ -1,0 +1,104 @@
+/**
+ * End-to-end TCP cost in machine instructions per request, counted by valgrind's callgrind: a
+ * TCP contender's server and client in ONE process over loopback (both sides' user-space work;
+ * the kernel's is not counted), 256 requests in flight, as bench/tcp.ts's pipelined phase.
+ *
+ *   node dist/bench/tcp-instructions.js [--only ceiling,ours-newline,ours-content-length] [--dist DIR]
+ *
+ * `--dist` measures another build (a saved copy of dist/, with node_modules reachable from it),
+ * for an A/B of two trees: run both at the same time, since the count moves with the machine's
+ * load (see below).
+ *
+ * How: each contender runs twice, WARM_UP + FEW and WARM_UP + MANY requests; the difference of
+ * the totals over MANY - FEW requests leaves out start-up and warm-up. The two runs go side by
+ * side. NODE_FLAGS are bench/instructions.ts's plus `--predictable` and `--no-minor-gc-task`:
+ * without the last, scavenges run from a task whose turn depends on the clock, and the count of a
+ * run took one of two values ~1.5% apart. Even so, the long run's count moves by a few % with the
+ * machine's load (the short one's does not), so compare trees only with runs made together.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fmt, progress } from './harness.js';
+import type { RpcClient } from './servers/contender.js';
+
+const NODE_FLAGS = [
+  '--predictable',
+  '--no-minor-gc-task',
+  '--single-threaded',
+  '--no-incremental-marking',
+  '--predictable-gc-schedule',
+  '--hash-seed=1',
+  '--random-seed=1',
+  '--expose-gc',
+];
+const WARM_UP = 20_000;
+const FEW = 10_000;
+const MANY = 40_000;
+const INFLIGHT = 256;
+
+/** Keeps INFLIGHT requests outstanding until `count` have been answered. */
+function pipelined(client: RpcClient, count: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let sent = 0;
+    let done = 0;
+    const issue = (): void => {
+      const a = sent++;
+      client.add(a, 1).then((value) => {
+        if (value !== a + 1) return reject(new Error(`add(${a}, 1) returned ${value}`));
+        done++;
+        if (sent < count) issue();
+        else if (done === sent) resolve();
+      }, reject);
+    };
+    for (let i = 0; i < Math.min(INFLIGHT, count); i++) issue();
+  });
+}
+
+/** Worker: the contender's server and client in this process, warm-up then `requests` more. */
+async function runWorker(dist: string, id: string, requests: number): Promise<void> {
+  const { loadContender } = (await import(pathToFileURL(`${dist}/bench/servers/contender.js`).href)) as typeof import('./servers/contender.js');
+  const contender = await loadContender(id);
+  const server = await contender.serve(0);
+  const client = await contender.connect(server.port);
+  await pipelined(client, WARM_UP);
+  (globalThis as { gc?: () => void }).gc?.();
+  await pipelined(client, requests);
+  await client.close();
+  await server.close();
+  process.exit(0);
+}
+
+const SELF = fileURLToPath(import.meta.url);
+const OWN_DIST = fileURLToPath(new URL('..', import.meta.url));
+
+function countInstructions(dist: string, id: string, requests: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const args = ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, ...NODE_FLAGS, SELF, '--worker', dist, id, String(requests)];
+    const child = spawn('valgrind', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const match = /Collected\s*:\s*(\d+)/.exec(stderr);
+      if (code !== 0 || match === null) reject(new Error(`${id}: valgrind exited ${code}\n${stderr.slice(-2000)}`));
+      else resolve(Number(match[1]));
+    });
+  });
+}
+
+async function main(argv: string[]): Promise<void> {
+  if (argv[0] === '--worker') return runWorker(argv[1], argv[2], Number(argv[3]));
+  const value = (flag: string) => (argv.includes(flag) ? argv[argv.indexOf(flag) + 1] : undefined);
+  const ids = (value('--only') ?? 'ceiling,ours-newline,ours-content-length').split(',');
+  const dist = value('--dist') ?? OWN_DIST;
+  progress(`tcp-instructions: ${dist}, ${ids.length} contenders, two callgrind runs each side by side (~1 min)`);
+  for (const id of ids) {
+    const [few, many] = await Promise.all([countInstructions(dist, id, FEW), countInstructions(dist, id, MANY)]);
+    console.log(`${id.padEnd(22)} ${fmt((many - few) / (MANY - FEW)).padStart(8)} instructions per request (both sides)`);
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
