@@ -259,7 +259,7 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 // Child processes
 // ---------------------------------------------------------------------------------------------
 
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 
 /** A forked child with an IPC channel, and a way to wait for its next message of a given type. */
 export interface Child {
@@ -317,3 +317,32 @@ export function forkChild(file: string, args: string[], execArgv: string[] = [])
     },
   };
 }
+
+/**
+ * Runs `node nodeArgs...` under valgrind's callgrind and resolves with the instructions it
+ * executed (its "Collected" total); `label` names the run in the error when valgrind fails.
+ */
+export function callgrindInstructions(nodeArgs: string[], label: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const args = ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, ...nodeArgs];
+    const child = spawn('valgrind', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const match = /Collected\s*:\s*(\d+)/.exec(stderr);
+      if (code !== 0 || match === null) reject(new Error(`${label}: valgrind exited ${code}\n${stderr.slice(-2000)}`));
+      else resolve(Number(match[1]));
+    });
+  });
+}
+
+/** Node flags that make a callgrind count repeat: one thread, no clock-driven GC work, fixed seeds. */
+export const CALLGRIND_NODE_FLAGS: readonly string[] = [
+  '--single-threaded',
+  '--no-incremental-marking',
+  '--predictable-gc-schedule',
+  '--hash-seed=1',
+  '--random-seed=1',
+  '--expose-gc',
+];

@@ -22,10 +22,10 @@
  * speed; fixed hash and random seeds; and a full GC before every round, so each round starts from
  * the same heap. Then the same run repeats to within ~0.02%.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { CASES, CONTENDERS, LIMIT, OURS, WORKLOADS } from './framing.js';
-import { fmt, fmtRatio, progress } from './harness.js';
+import { CALLGRIND_NODE_FLAGS, callgrindInstructions, fmt, fmtRatio, progress } from './harness.js';
 
 /** framing.ts's throughput cases, with fewer messages (callgrind runs them ~50x slower). */
 const MESSAGES = { small: 5000, random: 5000, unicode: 500, megabyte: 2 } as const;
@@ -34,14 +34,7 @@ type CaseName = keyof typeof MESSAGES;
 /** framing.ts's contenders measured here: the limit and ours. */
 const MEASURED = [LIMIT, OURS('newline'), OURS('content-length'), OURS('json-stream')];
 
-const NODE_FLAGS = [
-  '--single-threaded',
-  '--no-incremental-marking',
-  '--predictable-gc-schedule',
-  '--hash-seed=1',
-  '--random-seed=1',
-  '--expose-gc',
-];
+const NODE_FLAGS = CALLGRIND_NODE_FLAGS;
 
 const WARM_UP_ROUNDS = 5;
 const FEW_ROUNDS = 2;
@@ -66,18 +59,7 @@ const SELF = fileURLToPath(import.meta.url);
 
 /** Instructions executed by a worker run, as callgrind reports them. */
 function countInstructions(contender: string, caseName: CaseName, rounds: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const args = ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, ...NODE_FLAGS, SELF, '--worker', contender, caseName, String(rounds)];
-    const child = spawn('valgrind', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const match = /Collected\s*:\s*(\d+)/.exec(stderr);
-      if (code !== 0 || match === null) reject(new Error(`${contender} ${caseName}: valgrind exited ${code}\n${stderr.slice(-2000)}`));
-      else resolve(Number(match[1]));
-    });
-  });
+  return callgrindInstructions([...NODE_FLAGS, SELF, '--worker', contender, caseName, String(rounds)], `${contender} ${caseName}`);
 }
 
 /** Runs the tasks two at a time. */

@@ -11,26 +11,16 @@
  *
  * How: each contender runs twice, WARM_UP + FEW and WARM_UP + MANY requests; the difference of
  * the totals over MANY - FEW requests leaves out start-up and warm-up. The two runs go side by
- * side. NODE_FLAGS are bench/instructions.ts's plus `--predictable` and `--no-minor-gc-task`:
+ * side. NODE_FLAGS are harness.ts's CALLGRIND_NODE_FLAGS plus `--predictable` and `--no-minor-gc-task`:
  * without the last, scavenges run from a task whose turn depends on the clock, and the count of a
  * run took one of two values ~1.5% apart. Even so, the long run's count moves by a few % with the
  * machine's load (the short one's does not), so compare trees only with runs made together.
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { fmt, progress } from './harness.js';
+import { CALLGRIND_NODE_FLAGS, callgrindInstructions, fmt, progress } from './harness.js';
 import type { RpcClient } from './servers/contender.js';
 
-const NODE_FLAGS = [
-  '--predictable',
-  '--no-minor-gc-task',
-  '--single-threaded',
-  '--no-incremental-marking',
-  '--predictable-gc-schedule',
-  '--hash-seed=1',
-  '--random-seed=1',
-  '--expose-gc',
-];
+const NODE_FLAGS = ['--predictable', '--no-minor-gc-task', ...CALLGRIND_NODE_FLAGS];
 const WARM_UP = 20_000;
 const FEW = 10_000;
 const MANY = 40_000;
@@ -72,18 +62,7 @@ const SELF = fileURLToPath(import.meta.url);
 const OWN_DIST = fileURLToPath(new URL('..', import.meta.url));
 
 function countInstructions(dist: string, id: string, requests: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const args = ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, ...NODE_FLAGS, SELF, '--worker', dist, id, String(requests)];
-    const child = spawn('valgrind', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const match = /Collected\s*:\s*(\d+)/.exec(stderr);
-      if (code !== 0 || match === null) reject(new Error(`${id}: valgrind exited ${code}\n${stderr.slice(-2000)}`));
-      else resolve(Number(match[1]));
-    });
-  });
+  return callgrindInstructions([...NODE_FLAGS, SELF, '--worker', dist, id, String(requests)], id);
 }
 
 async function main(argv: string[]): Promise<void> {
