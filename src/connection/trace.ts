@@ -26,6 +26,7 @@ import { validateSingleV1, validateVersioned, versionOf, type JsonRpcVersion } f
 import { readValue } from '../protocol/values.js';
 import { callGuarded, type Report } from './guard.js';
 import { latencySince, SeenRequests } from './seen-requests.js';
+import { runSoon } from './soon.js';
 import type { Transport, TransportEvents } from './transport.js';
 
 /** `'in'`: read from the transport; `'out'`: written to it. */
@@ -205,7 +206,7 @@ export class WireTrace {
   }
 
   private cross(crossing: Crossing): void {
-    if (this.crossed.push(crossing) === 1) queueMicrotask(this.deliverNow);
+    if (this.crossed.push(crossing) === 1) runSoon(this.deliverNow);
   }
 
   private deliverCrossed(): void {

@@ -13,6 +13,7 @@
  */
 import type { Outbound } from '../protocol/wire.js';
 import { ConnectionClosedError } from './errors.js';
+import { runSoon } from './soon.js';
 import type { Transport } from './transport.js';
 
 interface Waiters {
@@ -65,7 +66,7 @@ export class WriteQueue {
     else this.messages.push(text);
     if (!this.scheduled && !this.blocked) {
       this.scheduled = true;
-      queueMicrotask(this.flushNow);
+      runSoon(this.flushNow);
     }
     return true;
   }

@@ -29,6 +29,7 @@
  * handshake), or at once (`ws`'s `terminate()`, else `close()`).
  */
 import { createConnection, type JsonRpcConnection } from '../connection/connection.js';
+import { runSoon } from '../connection/soon.js';
 import { positive } from '../connection/options.js';
 import type { MessageChannelTransport, TransportEvents } from '../connection/transport.js';
 import type { ConnectionOptions } from '../connection/connection.js';
@@ -130,7 +131,7 @@ export class WebSocketTransport implements MessageChannelTransport {
     socket.addEventListener('message', this.onMessage);
     socket.addEventListener('close', this.onClose);
     socket.addEventListener('error', this.onError);
-    if (socket.readyState > OPEN) queueMicrotask(() => this.onClose({ type: 'close' }));
+    if (socket.readyState > OPEN) runSoon(() => this.onClose({ type: 'close' }));
   }
 
   send(json: string): boolean {
@@ -227,7 +228,7 @@ export class WebSocketTransport implements MessageChannelTransport {
   private cork(tcpSocket: CorkableSocket): void {
     tcpSocket.cork();
     this.corked = true;
-    queueMicrotask(this.uncork);
+    runSoon(this.uncork);
   }
 
   private readonly uncork = (): void => {
