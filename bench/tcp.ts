@@ -29,7 +29,7 @@ function workload(quick: boolean): ClientWorkload {
         seqWarmupMs: 500, seqMaxWarmupMs: 2000, seqWarmupSliceMs: 250, seqRequests: 5000, seqMaxMs: 1000 };
 }
 
-async function measure(info: ContenderInfo, w: ClientWorkload): Promise<ClientResult> {
+export async function measure(info: ContenderInfo, w: ClientWorkload): Promise<ClientResult> {
   const server = forkChild(CHILD, ['server', info.id]);
   try {
     const { port } = await server.next<{ port: number }>('ready', 15_000);

@@ -37,12 +37,14 @@ export interface ClientWorkload {
   /** Sequential measurement, bounded by count and by time (Nagle can make a request take ~40-90 ms). */
   seqRequests: number;
   seqMaxMs: number;
+  /** Only the one-at-a-time phases (bench/latency.ts), with every latency kept in the result. */
+  latencyOnly?: boolean;
 }
 
 export interface ClientResult {
   type: 'result';
   pipelined: { requests: number; elapsedMs: number; reqPerSec: number; warmupReqPerSec: number; warmupMs: number };
-  sequential: { requests: number; p50Us: number; p99Us: number; meanUs: number; warmupMs: number };
+  sequential: { requests: number; p50Us: number; p99Us: number; meanUs: number; warmupMs: number; latenciesUs?: number[] };
 }
 
 const now = () => Number(process.hrtime.bigint()) / 1e6; // ms
@@ -89,7 +91,14 @@ async function sequential(client: RpcClient, count: number, maxMs: number): Prom
 async function runClient(id: string, port: number, w: ClientWorkload): Promise<ClientResult> {
   const contender = await loadContender(id);
   const client = await contender.connect(port);
-  // Pipelined: warm up until the rate settles, size the run from the warm-up rate, measure.
+  const pipelinedResult = w.latencyOnly ? { requests: 0, elapsedMs: 0, reqPerSec: 0, warmupReqPerSec: 0, warmupMs: 0 } : await pipelinedPhase(client, w);
+  const sequentialResult = await sequentialPhase(client, w);
+  await client.close();
+  return { type: 'result', pipelined: pipelinedResult, sequential: sequentialResult };
+}
+
+/** Pipelined: warm up until the rate settles, size the run from the warm-up rate, measure. */
+async function pipelinedPhase(client: RpcClient, w: ClientWorkload): Promise<ClientResult['pipelined']> {
   const warmStart = now();
   let warmupRate = 0;
   let previous = 0;
@@ -112,7 +121,11 @@ async function runClient(id: string, port: number, w: ClientWorkload): Promise<C
   t0 = now();
   await pipelined(client, w.inflight, n);
   const elapsedMs = now() - t0;
-  // Sequential: warm up until the median latency settles, then one request at a time.
+  return { requests: n, elapsedMs, reqPerSec: (n * 1000) / elapsedMs, warmupReqPerSec: warmupRate, warmupMs: warmupEnd - warmStart };
+}
+
+/** Sequential: warm up until the median latency settles, then one request at a time. */
+async function sequentialPhase(client: RpcClient, w: ClientWorkload): Promise<ClientResult['sequential']> {
   const seqStart = now();
   let lowest = Infinity;
   let last = 0;
@@ -129,17 +142,13 @@ async function runClient(id: string, port: number, w: ClientWorkload): Promise<C
   }
   const seqWarmupMs = now() - seqStart;
   const latencies = (await sequential(client, w.seqRequests, w.seqMaxMs)).sort((a, b) => a - b);
-  await client.close();
   return {
-    type: 'result',
-    pipelined: { requests: n, elapsedMs, reqPerSec: (n * 1000) / elapsedMs, warmupReqPerSec: warmupRate, warmupMs: warmupEnd - warmStart },
-    sequential: {
-      requests: latencies.length,
-      p50Us: percentileSorted(latencies, 50),
-      p99Us: percentileSorted(latencies, 99),
-      meanUs: latencies.reduce((s, x) => s + x, 0) / latencies.length,
-      warmupMs: seqWarmupMs,
-    },
+    requests: latencies.length,
+    p50Us: percentileSorted(latencies, 50),
+    p99Us: percentileSorted(latencies, 99),
+    meanUs: latencies.reduce((s, x) => s + x, 0) / latencies.length,
+    warmupMs: seqWarmupMs,
+    ...(w.latencyOnly ? { latenciesUs: latencies } : {}),
   };
 }
 
