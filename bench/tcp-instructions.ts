@@ -4,10 +4,13 @@
  * the kernel's is not counted), 256 requests in flight, as bench/tcp.ts's pipelined phase.
  *
  *   node dist/bench/tcp-instructions.js [--only ceiling,ours-newline,ours-content-length] [--dist DIR]
+ *   node dist/bench/tcp-instructions.js --only ours-newline --ab BASE_DIST
  *
  * `--dist` measures another build (a saved copy of dist/, with node_modules reachable from it),
  * for an A/B of two trees: run both at the same time, since the count moves with the machine's
- * load (see below).
+ * load (see below). `--ab BASE_DIST` does that pairing itself: the short runs of both builds side
+ * by side, then their long runs side by side (two callgrind processes at a time), and prints each
+ * build's count and the difference, which the load moves far less than either count.
  *
  * How: each contender runs twice, WARM_UP + FEW and WARM_UP + MANY requests; the difference of
  * the totals over MANY - FEW requests leaves out start-up and warm-up. The two runs go side by
@@ -65,11 +68,28 @@ function countInstructions(dist: string, id: string, requests: number): Promise<
   return callgrindInstructions([...NODE_FLAGS, SELF, '--worker', dist, id, String(requests)], id);
 }
 
+/** Per request of `base` and of `dist`, each pair of runs (short, then long) made side by side. */
+async function pairedCounts(base: string, dist: string, id: string): Promise<[number, number]> {
+  const [baseFew, few] = await Promise.all([countInstructions(base, id, FEW), countInstructions(dist, id, FEW)]);
+  const [baseMany, many] = await Promise.all([countInstructions(base, id, MANY), countInstructions(dist, id, MANY)]);
+  return [(baseMany - baseFew) / (MANY - FEW), (many - few) / (MANY - FEW)];
+}
+
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === '--worker') return runWorker(argv[1], argv[2], Number(argv[3]));
   const value = (flag: string) => (argv.includes(flag) ? argv[argv.indexOf(flag) + 1] : undefined);
   const ids = (value('--only') ?? 'ceiling,ours-newline,ours-content-length').split(',');
   const dist = value('--dist') ?? OWN_DIST;
+  const base = value('--ab');
+  if (base !== undefined) {
+    progress(`tcp-instructions: ${dist} against ${base}, ${ids.length} contenders, runs paired (~2 min each)`);
+    for (const id of ids) {
+      const [before, after] = await pairedCounts(base, dist, id);
+      const delta = `${after >= before ? '+' : ''}${fmt(after - before)}`;
+      console.log(`${id.padEnd(22)} base ${fmt(before).padStart(8)}  new ${fmt(after).padStart(8)}  delta ${delta.padStart(7)} per request`);
+    }
+    return;
+  }
   progress(`tcp-instructions: ${dist}, ${ids.length} contenders, two callgrind runs each side by side (~1 min)`);
   for (const id of ids) {
     const [few, many] = await Promise.all([countInstructions(dist, id, FEW), countInstructions(dist, id, MANY)]);
