@@ -21,7 +21,7 @@ import { RequestAbortedError } from './errors.js';
 import type { Report } from './guard.js';
 import type { LifeCycle } from './life-cycle.js';
 import { callOptions, type CheckedCallOptions } from './options.js';
-import { PendingRequest, type EngineToken } from './pending.js';
+import { PendingRequest, type EngineToken, type PendingHost } from './pending.js';
 import type { BatchEntry, RequestOptions } from './types.js';
 import type { WriteQueue } from './write-queue.js';
 
@@ -58,7 +58,12 @@ const noop = (): void => {};
 export class Outgoing {
   private middleware: readonly OutgoingMiddleware[] = [];
 
-  constructor(private readonly parts: OutgoingParts) {}
+  /** What this connection's waiting requests share. */
+  private readonly pendingHost: PendingHost;
+
+  constructor(private readonly parts: OutgoingParts) {
+    this.pendingHost = { giveUp: this.giveUp, progressFault: parts.progressFault };
+  }
 
   use(middleware: OutgoingMiddleware): void {
     if (typeof middleware !== 'function') throw new TypeError(`use() takes a function, got ${typeof middleware}`);
@@ -148,7 +153,7 @@ export class Outgoing {
   }
 
   private entry(method: string, options: CheckedCallOptions | undefined): PendingRequest {
-    return new PendingRequest(method, options, this.giveUp, this.parts.progressFault);
+    return new PendingRequest(method, options, this.pendingHost);
   }
 
   /** Stops waiting for `entry` (a timeout, an abort): the engine forgets it and says what to tell the remote side. */

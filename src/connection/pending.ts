@@ -19,6 +19,13 @@ import type { CheckedCallOptions } from './options.js';
 /** The connection stops waiting for `entry` (its reason goes into the conventions' cancel). */
 export type GiveUp = (entry: PendingRequest, error: Error, reason: string) => void;
 
+/** What every waiting request of one connection shares (one object, not two fields per request). */
+export interface PendingHost {
+  readonly giveUp: GiveUp;
+  /** Where a failing `onProgress` listener is reported. */
+  readonly progressFault: Report;
+}
+
 /** A listener on progress for a token no request of ours carries (`connection.onProgress`). */
 export class ProgressWatcher {
   readonly kind = 'watcher';
@@ -28,15 +35,20 @@ export class ProgressWatcher {
   ) {}
 }
 
+/** The timers and abort listener of a request given options (most have none: not a field each). */
+interface Deadlines {
+  timer: Timer | undefined;
+  totalTimer: Timer | undefined;
+  onAbort: (() => void) | undefined;
+}
+
 export class PendingRequest {
-  readonly kind = 'request';
   /** Set once the engine gave the request its id. */
   id = 0;
   private resolve!: (value: unknown) => void;
   private reject!: (error: unknown) => void;
-  private timer: Timer | undefined;
-  private totalTimer: Timer | undefined;
-  private onAbort: (() => void) | undefined;
+  /** Made by `arm()` for a request given options. */
+  private deadlines: Deadlines | undefined;
   private settled = false;
   /** Its tracing span, while anyone listens (call-tracing.ts). */
   private span: OpenSpan<RequestSpan> | undefined;
@@ -45,14 +57,17 @@ export class PendingRequest {
   constructor(
     readonly method: string,
     private readonly options: CheckedCallOptions | undefined,
-    private readonly giveUp: GiveUp,
-    /** Where a failing `onProgress` listener is reported. */
-    private readonly progressFault: Report,
+    private readonly host: PendingHost,
   ) {
     this.promise = new Promise<unknown>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
     });
+  }
+
+  /** Tells a request from a progress watcher, as engine tokens (on the prototype: no field per request). */
+  get kind(): 'request' {
+    return 'request';
   }
 
   /** True when progress reports should reach this request (it has a listener). */
@@ -66,18 +81,20 @@ export class PendingRequest {
     this.span = requestSpan(this.method, this.id, params);
     const options = this.options;
     if (options === undefined) return;
-    this.startTimeout();
+    const deadlines: Deadlines = (this.deadlines = { timer: undefined, totalTimer: undefined, onAbort: undefined });
+    this.startTimeout(deadlines);
     const total = options.maxTotalTimeoutMs;
     if (total !== undefined && total !== Infinity) {
-      this.totalTimer = startTimer(total, () => this.timedOut(total));
+      deadlines.totalTimer = startTimer(total, () => this.timedOut(total));
     }
     const signal = options.signal;
     if (signal !== undefined) {
-      this.onAbort = () => {
+      const onAbort = (): void => {
         const why = describeThrown(signal.reason);
-        this.giveUp(this, new RequestAbortedError(this.method, signal.reason), why);
+        this.host.giveUp(this, new RequestAbortedError(this.method, signal.reason), why);
       };
-      signal.addEventListener('abort', this.onAbort, { once: true });
+      deadlines.onAbort = onAbort;
+      signal.addEventListener('abort', onAbort, { once: true });
     }
   }
 
@@ -111,32 +128,33 @@ export class PendingRequest {
   progress(value: unknown): void {
     const options = this.options;
     if (options === undefined || this.settled) return;
-    if (options.resetTimeoutOnProgress && this.timer !== undefined) {
-      this.timer.clear();
-      this.startTimeout();
+    const deadlines = this.deadlines;
+    if (options.resetTimeoutOnProgress && deadlines?.timer !== undefined) {
+      deadlines.timer.clear();
+      this.startTimeout(deadlines);
     }
-    if (options.onProgress !== undefined) callGuarded(options.onProgress, [value], this.progressFault);
+    if (options.onProgress !== undefined) callGuarded(options.onProgress, [value], this.host.progressFault);
   }
 
-  private startTimeout(): void {
+  private startTimeout(deadlines: Deadlines): void {
     const timeoutMs = this.options?.timeoutMs;
-    if (timeoutMs !== undefined && timeoutMs !== Infinity) this.timer = startTimer(timeoutMs, () => this.timedOut(timeoutMs));
+    if (timeoutMs !== undefined && timeoutMs !== Infinity) deadlines.timer = startTimer(timeoutMs, () => this.timedOut(timeoutMs));
   }
 
   private timedOut(ms: number): void {
-    this.giveUp(this, new RequestTimeoutError(this.method, ms), `Timed out after ${ms} ms`);
+    this.host.giveUp(this, new RequestTimeoutError(this.method, ms), `Timed out after ${ms} ms`);
   }
 
   /** Marks it settled and stops its timers and listener; false when it was settled already. */
   private finish(): boolean {
     if (this.settled) return false;
     this.settled = true;
-    this.timer?.clear();
-    this.totalTimer?.clear();
-    this.timer = this.totalTimer = undefined;
-    if (this.onAbort !== undefined) {
-      this.options!.signal!.removeEventListener('abort', this.onAbort);
-      this.onAbort = undefined;
+    const deadlines = this.deadlines;
+    if (deadlines !== undefined) {
+      this.deadlines = undefined;
+      deadlines.timer?.clear();
+      deadlines.totalTimer?.clear();
+      if (deadlines.onAbort !== undefined) this.options!.signal!.removeEventListener('abort', deadlines.onAbort);
     }
     return true;
   }

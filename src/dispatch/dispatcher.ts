@@ -22,7 +22,7 @@ import { JsonRpcMethodNotFoundError } from '../parser/errors.js';
 import type { JsonRpcParams } from '../parser/messages.js';
 import { declarationOf } from './decorators.js';
 import { checkInfo, DISCOVER_METHOD, openRpcDocument, type DiscoveryOptions, type OpenRpcInfo } from './discovery.js';
-import { argumentsFor, callChecked, makeEntry, type Entry } from './entry.js';
+import { argumentsFor, callChecked, callWith, makeEntry, type Entry } from './entry.js';
 import { collectMethods, namedMethods, type AnyClass, type AnyFunction } from './method-lookup.js';
 import { runMiddleware, type Middleware } from './middleware.js';
 import { quote } from './quote.js';
@@ -265,7 +265,7 @@ export class Dispatcher<M extends MethodTable<M> = UntypedMethods, C extends Dis
     if (entry.paramsSchema !== undefined || (entry.resultSchema !== undefined && this.validateResults)) {
       return callChecked(entry, method, params, context, this.validateResults);
     }
-    return Reflect.apply(entry.fn, undefined, argumentsFor(entry, method, params, context));
+    return callWith(entry.fn, argumentsFor(entry, method, params, context));
   }
 
   /**

@@ -117,7 +117,7 @@ export function callChecked(
   // Read lazily: a connection makes a call's signal only when somebody asks for it.
   const signal = (): AbortSignal => context.signal;
   const run = (args: unknown[]): unknown => {
-    const result: unknown = Reflect.apply(entry.fn, undefined, args);
+    const result: unknown = callWith(entry.fn, args);
     return resultSchema === undefined ? result : checkedResult(resultSchema, method, result, signal);
   };
   const paramsSchema = entry.paramsSchema;
@@ -132,6 +132,25 @@ function checkedResult(schema: StandardSchemaV1, method: string, result: unknown
   const check = (value: unknown): unknown =>
     validate(schema, value, (issues) => new ResultValidationError(method, issues), signal, () => value);
   return isThenable(result) ? Promise.resolve(result).then(check) : check(result);
+}
+
+/**
+ * `fn(...args)`, with `this` undefined. Up to three arguments by a direct call, which the JIT
+ * compiles to a plain call; `Reflect.apply` of an array goes through a generic builtin that copies it.
+ */
+export function callWith(fn: AnyFunction, args: readonly unknown[]): unknown {
+  switch (args.length) {
+    case 0:
+      return fn();
+    case 1:
+      return fn(args[0]);
+    case 2:
+      return fn(args[0], args[1]);
+    case 3:
+      return fn(args[0], args[1], args[2]);
+    default:
+      return Reflect.apply(fn, undefined, args);
+  }
 }
 
 /** The argument list for one call, or a -32602 explaining what the method takes. */

@@ -84,7 +84,14 @@ export class EngineContext<T> {
   apply(change: Change, bytes: number, cause?: EndCause, detail?: string): void {
     const before = this.record.phase;
     update(this.record, change, bytes, cause);
-    if (this.record.phase !== 'closing' || before === 'closing') return;
+    if (this.record.phase === 'closing' && before !== 'closing') this.closingBegan(detail);
+  }
+
+  /**
+   * The phase just became `'closing'`: everything in flight is handed back. (Apart from `apply`,
+   * which runs several times per message: small, it is inlined by the JIT.)
+   */
+  private closingBegan(detail: string | undefined): void {
     const unanswered = this.outgoing.takeAll();
     const abandoned = this.inFlight.clear() as unknown as IncomingRequest[];
     const event = { kind: 'closing', cause: this.record.endCause!, unanswered, abandoned } as const;

@@ -137,6 +137,9 @@ export function initialState(): ConnectionState {
  * the queue and handler changes). Once the input has ended, the change that leaves nothing in
  * flight moves the phase on to `'closing'`, so a connection whose remote side ended its input
  * closes exactly when its last work is answered.
+ *
+ * The counters, which change several times per message, are handled here and the rarer changes
+ * in `updateRest`: kept this small, the function is inlined into its callers by the JIT.
  */
 export function update(state: ConnectionState, change: Change, bytes = 0, cause?: EndCause): void {
   switch (change) {
@@ -166,6 +169,15 @@ export function update(state: ConnectionState, change: Change, bytes = 0, cause?
     case Change.RequestSettled:
       state.pendingOutgoing--;
       break;
+    default:
+      updateRest(state, change, bytes, cause);
+  }
+  if (state.phase === 'inputEnded' && idle(state)) move(state, 'idle', undefined);
+}
+
+/** The changes of `update()` other than the counters of work and of requests. */
+function updateRest(state: ConnectionState, change: Change, bytes: number, cause: EndCause | undefined): void {
+  switch (change) {
     case Change.WriteBlocked:
       state.writeBlocked = true;
       break;
@@ -196,7 +208,6 @@ export function update(state: ConnectionState, change: Change, bytes = 0, cause?
       move(state, 'released', undefined);
       break;
   }
-  if (state.phase === 'inputEnded' && idle(state)) move(state, 'idle', undefined);
 }
 
 /** Moves the phase along the table; false when the table has no such move from here. */

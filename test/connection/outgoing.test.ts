@@ -172,3 +172,28 @@ describe('framer natives', () => {
     }
   });
 });
+
+describe("a request's signal", () => {
+  it('is let go of once the request settles (its abort listener removed), by an answer or by a timeout', async () => {
+    const p = served({ one: () => 1, slow: () => new Promise((resolve) => setTimeout(resolve, 100, 'late')) });
+    for (const [method, settles] of [['one', 'answer'], ['slow', 'timeout']] as const) {
+      const controller = new AbortController();
+      const signal = controller.signal;
+      const added: unknown[] = [];
+      const removed: unknown[] = [];
+      // Spied on through the signal's own methods (they are the only way the connection reaches it).
+      const spied = signal as unknown as Record<'addEventListener' | 'removeEventListener', (...args: unknown[]) => void>;
+      const add = spied.addEventListener.bind(signal);
+      const remove = spied.removeEventListener.bind(signal);
+      spied.addEventListener = (...args) => (added.push(args[1]), add(...args));
+      spied.removeEventListener = (...args) => (removed.push(args[1]), remove(...args));
+      const call = p.client.request(method, undefined, { signal, timeoutMs: settles === 'answer' ? 60_000 : 20 });
+      if (settles === 'answer') assert.equal(await call, 1);
+      else await assert.rejects(call, { name: 'RequestTimeoutError' });
+      assert.equal(added.length, 1, `${settles}: one abort listener while it waited`);
+      assert.deepEqual(removed, added, `${settles}: removed once it settled`);
+      controller.abort(); // nothing waits on it any more: no cancel, no second settling
+    }
+    await p.close();
+  });
+});
