@@ -245,13 +245,15 @@ export class WireTrace {
     this.deliverMessage(dir, time, framing, message, value, text, this.utf8Length(text));
   }
 
-  /** A value channel's message: its size the estimate of its JSON text's length, its text made only for an invalid one. */
+  /** A value channel's message: its size the estimate of its JSON text's length. */
   private value(dir: TraceDirection, value: unknown, time: number): void {
     const version = this.hooks.version ?? '2.0';
     const maxBytes = this.hooks.maxMessageBytes ?? Infinity;
     const v1 = version !== '2.0' && versionOf(value, version) === '1.0' && !Array.isArray(value);
     const { message, bytes } = readValue(value, maxBytes, v1 ? validateSingleV1 : undefined);
-    this.deliverMessage(dir, time, 'message', message, value, message.kind === 'batch' ? '' : textOf(value), bytes);
+    // Text is shown only for an invalid message (a batch's entries get theirs in deliverMessage).
+    const invalid = message.kind === 'invalid' || message.kind === 'invalidResponse';
+    this.deliverMessage(dir, time, 'message', message, value, invalid ? textOf(value) : '', bytes);
   }
 
   /** Delivers the events of one message (one per entry of a batch), `text` and `value` its JSON text and value. */

@@ -13,6 +13,7 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type * as VscodeBrowser from 'vscode-jsonrpc/browser';
 
 import type { ConnectionContext, ConnectionOptions } from '../../src/connection/connection.js';
+import type { TraceEvent } from '../../src/connection/trace.js';
 import { Dispatcher } from '../../src/dispatch/index.js';
 import { JsonRpcMethodNotFoundError } from '../../src/parser/errors.js';
 import { connectMessagePort, type MessageEndpoint, type MessageFormat } from '../../src/web/message-port.js';
@@ -101,6 +102,33 @@ describe('connectMessagePort', () => {
     assert.equal(invalid, 3);
     connection.destroy();
     port2.close();
+  });
+
+  it('traces a value channel as values: each message read as the connection reads it, the text shown only for an invalid one', async () => {
+    const { port1, port2 } = new MessageChannel();
+    const peer = rawPeer(port2);
+    const traced: TraceEvent[] = [];
+    const connection = connectMessagePort(port1, { dispatcher: new Dispatcher({ add: (a: number, b: number) => a + b }), trace: (event) => void traced.push(event) });
+    try {
+      const request = { jsonrpc: '2.0', id: 1, method: 'add', params: [1, 2] };
+      const invalid = { jsonrpc: '1.0', id: 2, method: 'add' };
+      peer.post(request);
+      peer.post(invalid);
+      await waitFor(() => peer.received.length === 2 && traced.length === 4);
+      const inbound = traced.filter((event) => event.direction === 'in');
+      assert.deepEqual(inbound.map((event) => [event.kind, event.id, event.framing, event.text]), [
+        ['request', 1, 'message', undefined],
+        ['invalid', 2, 'message', JSON.stringify(invalid)],
+      ]);
+      assert.deepEqual(inbound[0]!.message, request);
+      assert.ok(inbound.every((event) => event.bytes > 0));
+      const outbound = traced.filter((event) => event.direction === 'out');
+      assert.deepEqual(outbound.map((event) => [event.kind, event.id]), [['response', 1], ['response', 2]]);
+      assert.deepEqual(outbound[0]!.message, { jsonrpc: '2.0', id: 1, result: 3 });
+    } finally {
+      connection.destroy();
+      port2.close();
+    }
   });
 
   it('reads a posted object as a value: what has no JSON form is refused -32602 / -32600 under its id, the handler never runs', async () => {
