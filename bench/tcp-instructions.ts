@@ -3,7 +3,7 @@
  * TCP contender's server and client in ONE process over loopback (both sides' user-space work;
  * the kernel's is not counted), 256 requests in flight, as bench/tcp.ts's pipelined phase.
  *
- *   node dist/bench/tcp-instructions.js [--only ceiling,ours-newline,ours-content-length] [--dist DIR]
+ *   node dist/bench/tcp-instructions.js [--only ceiling,ceiling-content-length,ours-newline,ours-content-length] [--dist DIR]
  *   node dist/bench/tcp-instructions.js --only ours-newline --ab BASE_DIST
  *
  * `--dist` measures another build (a saved copy of dist/, with node_modules reachable from it),
@@ -85,7 +85,7 @@ async function pairedCounts(base: string, dist: string, id: string): Promise<[nu
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === '--worker') return runWorker(argv[1], argv[2], Number(argv[3]));
   const value = (flag: string) => (argv.includes(flag) ? argv[argv.indexOf(flag) + 1] : undefined);
-  const ids = (value('--only') ?? 'ceiling,ours-newline,ours-content-length').split(',');
+  const ids = (value('--only') ?? 'ceiling,ceiling-content-length,ours-newline,ours-content-length').split(',');
   const dist = value('--dist') ?? OWN_DIST;
   const base = value('--ab');
   if (base !== undefined) {

@@ -114,7 +114,7 @@ function skipRow(note: string): Row {
     higherIsBetter: true, median: NaN, min: NaN, max: NaN, samples: [], note };
 }
 
-export const TCP_REFS = ['ceiling', 'jsonrpc-wire newline'];
+export const TCP_REFS = ['ceiling', 'ceiling content-length'];
 
 // Runnable alone.
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

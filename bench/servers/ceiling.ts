@@ -1,26 +1,37 @@
 /**
- * The ceiling: no library at all. Newline-delimited JSON written directly on `net`, noDelay, and
+ * The ceilings: no library at all, one per framing (`ceiling`: newline-delimited, as MCP's stdio;
+ * `ceiling-content-length`: LSP's base protocol). JSON written directly on `net`, noDelay, and
  * both ends coalesce: the server answers every message of one read with one write, the client
  * sends every request issued in one tick with one write. Still a real protocol round trip: every
  * message is JSON.parse'd and JSON.stringify'd, requests carry ids and are matched to a pending map.
  */
 import net from 'node:net';
 import { dial, listen, type RpcClient, type RpcServer, type TcpContender } from './contender.js';
+import { frameContentLength, readContentLength } from './content-length.js';
 import { readLines } from './newline.js';
 
 const methods: Record<string, (a: number, b: number) => number> = { add: (a, b) => a + b };
 
-async function serve(port = 0): Promise<RpcServer> {
+/** A framing as the ceiling needs it: read whole messages off a socket, frame one for writing. */
+interface Framing {
+  read(socket: net.Socket, onMessage: (text: string) => void, afterRead?: () => void): void;
+  frame(json: string): string;
+}
+
+const NEWLINE: Framing = { read: readLines, frame: (json) => json + '\n' };
+const CONTENT_LENGTH: Framing = { read: readContentLength, frame: frameContentLength };
+
+async function serve(framing: Framing, port = 0): Promise<RpcServer> {
   const server = net.createServer((socket) => {
     socket.setNoDelay(true);
     let out = '';
-    readLines(
+    framing.read(
       socket,
-      (line) => {
-        const msg = JSON.parse(line) as { id: number; method: string; params: [number, number] };
+      (text) => {
+        const msg = JSON.parse(text) as { id: number; method: string; params: [number, number] };
         const fn = methods[msg.method];
         const result = fn(msg.params[0], msg.params[1]);
-        out += JSON.stringify({ jsonrpc: '2.0', id: msg.id, result }) + '\n';
+        out += framing.frame(JSON.stringify({ jsonrpc: '2.0', id: msg.id, result }));
       },
       () => {
         if (out.length > 0) {
@@ -35,7 +46,7 @@ async function serve(port = 0): Promise<RpcServer> {
   return { port: bound, close: () => void server.close() };
 }
 
-async function connect(port: number): Promise<RpcClient> {
+async function connect(framing: Framing, port: number): Promise<RpcClient> {
   const socket = await dial(port, true);
   const pending = new Map<number, (value: number) => void>();
   let nextId = 1;
@@ -46,8 +57,8 @@ async function connect(port: number): Promise<RpcClient> {
     socket.write(out);
     out = '';
   };
-  readLines(socket, (line) => {
-    const msg = JSON.parse(line) as { id: number; result: number };
+  framing.read(socket, (text) => {
+    const msg = JSON.parse(text) as { id: number; result: number };
     const resolve = pending.get(msg.id);
     if (resolve) {
       pending.delete(msg.id);
@@ -59,7 +70,7 @@ async function connect(port: number): Promise<RpcClient> {
       return new Promise<number>((resolve) => {
         const id = nextId++;
         pending.set(id, resolve);
-        out += JSON.stringify({ jsonrpc: '2.0', id, method: 'add', params: [a, b] }) + '\n';
+        out += framing.frame(JSON.stringify({ jsonrpc: '2.0', id, method: 'add', params: [a, b] }));
         if (!scheduled) {
           scheduled = true;
           process.nextTick(flush);
@@ -70,6 +81,7 @@ async function connect(port: number): Promise<RpcClient> {
   };
 }
 
-export function contender(): TcpContender {
-  return { serve, connect };
+export function contender(id: string): TcpContender {
+  const framing = id === 'ceiling-content-length' ? CONTENT_LENGTH : NEWLINE;
+  return { serve: (port) => serve(framing, port), connect: (port) => connect(framing, port) };
 }

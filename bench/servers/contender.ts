@@ -34,6 +34,7 @@ export interface ContenderInfo {
 
 export const TCP_CONTENDERS: readonly ContenderInfo[] = [
   { id: 'ceiling', label: 'ceiling', module: './ceiling.js' },
+  { id: 'ceiling-content-length', label: 'ceiling content-length', module: './ceiling.js' },
   { id: 'ours-newline', label: 'jsonrpc-wire newline', module: './ours.js', optional: true },
   { id: 'ours-content-length', label: 'jsonrpc-wire content-length', module: './ours.js', optional: true },
   { id: 'json-rpc-2.0', label: 'json-rpc-2.0 (newline)', module: './jsonrpc2.js' },
