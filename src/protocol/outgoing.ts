@@ -4,6 +4,7 @@
  */
 import type { ProgressToken } from './conventions.js';
 import type { OutgoingRequest } from './events.js';
+import { IdTable } from './id-table.js';
 
 interface ProgressTarget<T> {
   readonly token: T;
@@ -11,7 +12,7 @@ interface ProgressTarget<T> {
 }
 
 export class Outgoing<T> {
-  private readonly pending = new Map<number, OutgoingRequest<T>>();
+  private readonly pending = new IdTable<OutgoingRequest<T>>();
   private readonly progress = new Map<ProgressToken, ProgressTarget<T>>();
 
   get size(): number {
@@ -42,7 +43,7 @@ export class Outgoing<T> {
 
   /** Removes and returns every waiting request (none can be answered any more). */
   takeAll(): OutgoingRequest<T>[] {
-    const all = [...this.pending.values()];
+    const all = this.pending.entries().map(([, request]) => request);
     for (const request of all) this.take(request.id);
     return all;
   }
