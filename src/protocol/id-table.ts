@@ -9,9 +9,8 @@
  * often, and links each old table to its successor. Once one old table had been promoted to the
  * old generation, every scavenge found the next table and the requests in it through that link
  * (a dead table still counts as a root until a full collection) and promoted them too, each
- * table dragging the next: measured on a MessagePort client in a worker, 2 MB promoted per
- * scavenge and a tenth of the time in GC. The arrays here are kept, and an emptied slot is
- * cleared, so nothing dead points at anything young.
+ * table dragging the next (docs/engine.md has what it cost). The arrays here are kept, and an
+ * emptied slot is cleared, so nothing dead points at anything young.
  */
 
 const MIN_CAPACITY = 64;
