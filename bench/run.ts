@@ -163,6 +163,20 @@ function targets(rows: Row[]): Check[] {
         pass: ours.median <= reference.median,
       });
     }
+    // Whether the collector could set that tail: pauses per request, and the slowest 1% that met one.
+    const gcOf = (contender: string) => ({
+      pauses: find('latency', 'GC pauses per 1,000 requests, client + server', contender),
+      share: find('latency', 'share of the slowest 1% that met a GC pause', contender),
+    });
+    const [ours, reference] = [gcOf(`jsonrpc-wire ${framing}`), gcOf('json-rpc-2.0 (newline)')];
+    if (ours.pauses && ours.share && reference.pauses && reference.share) {
+      checks.push({
+        target: `one at a time, ${framing}: GC pauses per 1,000 requests; slowest 1% during a pause (vs json-rpc-2.0)`,
+        measured: `${ours.pauses.median.toFixed(1)} vs ${reference.pauses.median.toFixed(1)}; ` +
+          `${(100 * ours.share.median).toFixed(0)}% vs ${(100 * reference.share.median).toFixed(0)}%`,
+        pass: undefined,
+      });
+    }
   }
   for (const variant of VARIANTS) {
     const caseName = floodCaseName(variant);

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { forkChild, interleave, makeRow, printRows, progress, fmt, type Row, errorText } from './harness.js';
 import { TCP_CONTENDERS, type ContenderInfo } from './servers/contender.js';
 import type { ClientResult, ClientWorkload } from './servers/child.js';
+import type { Pause } from './servers/gc-log.js';
 
 export interface TcpBenchOptions {
   quick?: boolean;
@@ -30,12 +31,18 @@ function workload(quick: boolean): ClientWorkload {
 }
 
 export async function measure(info: ContenderInfo, w: ClientWorkload): Promise<ClientResult> {
-  const server = forkChild(CHILD, ['server', info.id]);
+  const server = forkChild(CHILD, ['server', info.id, ...(w.latencyOnly ? ['--gc-log'] : [])]);
   try {
     const { port } = await server.next<{ port: number }>('ready', 15_000);
     const client = forkChild(CHILD, ['client', info.id, String(port), JSON.stringify(w)]);
     try {
-      return await client.next<ClientResult>('result', 60_000);
+      const result = await client.next<ClientResult>('result', 60_000);
+      if (w.latencyOnly) {
+        // The server's pauses, for the latency study's question: did a slow request meet one?
+        server.process.send({ type: 'gc?' });
+        result.sequential.serverGc = (await server.next<{ pauses: Pause[] }>('gc', 15_000)).pauses;
+      }
+      return result;
     } finally {
       await client.stop();
     }

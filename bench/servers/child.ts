@@ -1,7 +1,8 @@
 /**
  * Entry point of the TCP bench's child processes (forked by bench/tcp.ts with an IPC channel):
  *
- *   node child.js server <contender>                 -> serves add(a, b); sends { type: 'ready', port }
+ *   node child.js server <contender> [--gc-log]      -> serves add(a, b); sends { type: 'ready', port };
+ *                                                       with --gc-log, answers { type: 'gc?' } with its GC pauses
  *   node child.js client <contender> <port> <json>   -> runs the workload; sends { type: 'result', ... }
  *
  * Server and client are separate processes, so every measurement is two processes talking over
@@ -9,6 +10,8 @@
  */
 import { loadContender, type RpcClient } from './contender.js';
 import { percentileSorted } from '../harness.js';
+import { startGcLog, type GcLog, type Pause } from './gc-log.js';
+import { performance } from 'node:perf_hooks';
 
 export interface ClientWorkload {
   /** Requests in flight in the pipelined phase. */
@@ -44,7 +47,15 @@ export interface ClientWorkload {
 export interface ClientResult {
   type: 'result';
   pipelined: { requests: number; elapsedMs: number; reqPerSec: number; warmupReqPerSec: number; warmupMs: number };
-  sequential: { requests: number; p50Us: number; p99Us: number; meanUs: number; warmupMs: number; latenciesUs?: number[] };
+  sequential: {
+    requests: number; p50Us: number; p99Us: number; meanUs: number; warmupMs: number;
+    /** With `latencyOnly`: every latency (sorted), and each request's [start (epoch ms), latency (us)] in order. */
+    latenciesUs?: number[];
+    samples?: Array<[number, number]>;
+    /** With `latencyOnly`: the client's GC pauses during the measured requests; the server's, added by bench/tcp.ts. */
+    clientGc?: Pause[];
+    serverGc?: Pause[];
+  };
 }
 
 const now = () => Number(process.hrtime.bigint()) / 1e6; // ms
@@ -75,10 +86,12 @@ function pipelined(client: RpcClient, inflight: number, count: number, deadline 
   });
 }
 
-async function sequential(client: RpcClient, count: number, maxMs: number): Promise<number[]> {
+/** One request at a time; each one's start (epoch ms) goes to `starts` when given. */
+async function sequential(client: RpcClient, count: number, maxMs: number, starts?: number[]): Promise<number[]> {
   const latencies: number[] = [];
   const deadline = now() + maxMs;
   for (let i = 0; i < count && (i < 5 || now() < deadline); i++) {
+    starts?.push(performance.timeOrigin + performance.now());
     const t0 = process.hrtime.bigint();
     const value = await client.add(i, 2);
     const t1 = process.hrtime.bigint();
@@ -125,6 +138,9 @@ async function pipelinedPhase(client: RpcClient, w: ClientWorkload): Promise<Cli
 }
 
 /** Sequential: warm up until the median latency settles, then one request at a time. */
+/** Pauses of this process's collector (the latency study's clients and every server). */
+let gcLog: GcLog | undefined;
+
 async function sequentialPhase(client: RpcClient, w: ClientWorkload): Promise<ClientResult['sequential']> {
   const seqStart = now();
   let lowest = Infinity;
@@ -141,14 +157,19 @@ async function sequentialPhase(client: RpcClient, w: ClientWorkload): Promise<Cl
     if (elapsed >= w.seqMaxWarmupMs || (elapsed >= w.seqWarmupMs && settled)) break;
   }
   const seqWarmupMs = now() - seqStart;
-  const latencies = (await sequential(client, w.seqRequests, w.seqMaxMs)).sort((a, b) => a - b);
+  const starts: number[] = [];
+  gcLog?.clear();
+  const inOrder = await sequential(client, w.seqRequests, w.seqMaxMs, w.latencyOnly ? starts : undefined);
+  const latencies = inOrder.slice().sort((a, b) => a - b);
   return {
     requests: latencies.length,
     p50Us: percentileSorted(latencies, 50),
     p99Us: percentileSorted(latencies, 99),
     meanUs: latencies.reduce((s, x) => s + x, 0) / latencies.length,
     warmupMs: seqWarmupMs,
-    ...(w.latencyOnly ? { latenciesUs: latencies } : {}),
+    ...(w.latencyOnly
+      ? { latenciesUs: latencies, samples: inOrder.map((us, i): [number, number] => [starts[i], us]), clientGc: gcLog?.pauses() ?? [] }
+      : {}),
   };
 }
 
@@ -156,12 +177,18 @@ async function main(): Promise<void> {
   const [role, id, port, workload] = process.argv.slice(2);
   if (!process.send) throw new Error('child.js must be forked with an IPC channel');
   if (role === 'server') {
+    if (process.argv.includes('--gc-log')) gcLog = startGcLog();
     const contender = await loadContender(id);
     const server = await contender.serve(0);
+    process.on('message', (message: { type?: string }) => {
+      if (message.type === 'gc?') process.send?.({ type: 'gc', pauses: gcLog?.pauses() ?? [] });
+    });
     process.send({ type: 'ready', port: server.port });
     process.on('disconnect', () => process.exit(0));
   } else if (role === 'client') {
-    const result = await runClient(id, Number(port), JSON.parse(workload) as ClientWorkload);
+    const w = JSON.parse(workload) as ClientWorkload;
+    if (w.latencyOnly) gcLog = startGcLog();
+    const result = await runClient(id, Number(port), w);
     process.send(result, () => process.exit(0));
   } else {
     throw new Error(`unknown role ${role}`);
