@@ -66,8 +66,11 @@ function parseArgs(argv: string[]): Args {
 /** bench/framing.ts belongs to another engineer; load it by a non-literal specifier so a missing or renamed module is a note, not a build break. */
 const FRAMING: string = './framing.js';
 
-async function runFraming(quick: boolean): Promise<{ rows: Row[]; other: unknown[] }> {
-  let mod: { runFramingBench?: (options?: { quick?: boolean }) => Promise<unknown[]> };
+async function runFraming(quick: boolean): Promise<{ rows: Row[]; other: unknown[]; checks: Check[] }> {
+  let mod: {
+    runFramingBench?: (options?: { quick?: boolean }) => Promise<unknown[]>;
+    framingTargets?: (rows: Row[]) => Check[];
+  };
   try {
     mod = (await import(FRAMING)) as typeof mod;
   } catch (error) {
@@ -75,7 +78,8 @@ async function runFraming(quick: boolean): Promise<{ rows: Row[]; other: unknown
   }
   if (typeof mod.runFramingBench !== 'function') throw new Error('bench/framing.ts exports no runFramingBench()');
   const result = await mod.runFramingBench({ quick });
-  return { rows: result.filter(isRow), other: result.filter((r) => !isRow(r)) };
+  const rows = result.filter(isRow);
+  return { rows, other: result.filter((r) => !isRow(r)), checks: mod.framingTargets?.(rows) ?? [] };
 }
 
 /** Ratio columns for the framing tables: its ceiling and ours, whatever framing.ts calls them. */
@@ -284,13 +288,15 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const notes: string[] = [];
   let framingOther: unknown[] = [];
+  let framingChecks: Check[] = [];
   progress(`jsonrpc-wire bench: ${args.only.join(', ')}${args.quick ? ' (quick)' : ''}; Node ${process.version}`);
 
   for (const part of args.only) {
     const t0 = performance.now();
     try {
       if (part === 'framing') {
-        const { rows: framingRows, other } = await runFraming(args.quick);
+        const { rows: framingRows, other, checks } = await runFraming(args.quick);
+        framingChecks = checks;
         printRows(framingRows, { refs: framingRefs(framingRows) });
         framingOther = other;
         if (other.length > 0) {
@@ -329,7 +335,7 @@ async function main(): Promise<void> {
   }
 
   for (const r of rows) if (r.samples.length === 0 && r.note) notes.push(`${r.suite}: ${r.note}`);
-  const checks = targets(rows);
+  const checks = [...framingChecks, ...targets(rows)];
   if (checks.length > 0) {
     process.stdout.write('\nTargets (this run)\n');
     printGrid(
