@@ -24,7 +24,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { CASES, CONTENDERS, LIMIT, OURS, WORKLOADS } from './framing.js';
+import { CASES, WORKLOADS } from './framing.js';
+import { CONTENDERS, LIMIT, OURS } from './framing-contenders.js';
 import { CALLGRIND_NODE_FLAGS, callgrindInstructions, fmt, fmtRatio, progress } from './harness.js';
 
 /** framing.ts's throughput cases, with fewer messages (callgrind runs them ~50x slower). */
