@@ -3,7 +3,7 @@
  * process on the machine (`performance.timeOrigin` + the entry's start), so that the latency study
  * (bench/latency.ts) can ask whether a slow request overlapped a pause in its client or its server.
  */
-import { performance, PerformanceObserver } from 'node:perf_hooks';
+import { performance, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 
 /** One pause: [start, end], milliseconds since the epoch. */
 export type Pause = readonly [number, number];
@@ -16,15 +16,20 @@ export interface GcLog {
 
 export function startGcLog(): GcLog {
   let pauses: Pause[] = [];
-  const observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
+  const record = (entries: readonly PerformanceEntry[]) => {
+    for (const entry of entries) {
       const start = performance.timeOrigin + entry.startTime;
       pauses.push([start, start + entry.duration]);
     }
-  });
+  };
+  const observer = new PerformanceObserver((list) => record(list.getEntries()));
   observer.observe({ entryTypes: ['gc'] });
   return {
-    pauses: () => pauses.slice(),
+    // Entries are delivered later, in a task of their own: take the ones not delivered yet too.
+    pauses: () => {
+      record(observer.takeRecords());
+      return pauses.slice();
+    },
     clear: () => {
       pauses = [];
     },
