@@ -72,7 +72,7 @@ export async function runLatencyStudy(options: { rounds?: number; contenders?: s
   progress(`[latency] ${contenders.length} contenders x ${rounds} rounds, one request at a time, every latency kept`);
   const results = await interleave(contenders, rounds, async (c, round) => {
     const r = await measure(c, WORKLOAD);
-    const latencies = r.sequential.latenciesUs ?? [];
+    const latencies = (r.sequential.samples ?? []).map(([, us]) => us);
     progress(`[latency] round ${round + 1}/${rounds} ${c.label}: p50 ${fmt(r.sequential.p50Us)} us p99 ${fmt(r.sequential.p99Us)} us (${latencies.length} req)`);
     return { latencies, p50: r.sequential.p50Us, p99: r.sequential.p99Us, ...gcShare(r.sequential, r.sequential.p99Us) } satisfies Round;
   });

@@ -49,8 +49,7 @@ export interface ClientResult {
   pipelined: { requests: number; elapsedMs: number; reqPerSec: number; warmupReqPerSec: number; warmupMs: number };
   sequential: {
     requests: number; p50Us: number; p99Us: number; meanUs: number; warmupMs: number;
-    /** With `latencyOnly`: every latency (sorted), and each request's [start (epoch ms), latency (us)] in order. */
-    latenciesUs?: number[];
+    /** With `latencyOnly`: each request's [start (epoch ms), latency (us)], in the order sent. */
     samples?: Array<[number, number]>;
     /** With `latencyOnly`: the client's GC pauses during the measured requests; the server's, added by bench/tcp.ts. */
     clientGc?: Pause[];
@@ -168,7 +167,7 @@ async function sequentialPhase(client: RpcClient, w: ClientWorkload): Promise<Cl
     meanUs: latencies.reduce((s, x) => s + x, 0) / latencies.length,
     warmupMs: seqWarmupMs,
     ...(w.latencyOnly
-      ? { latenciesUs: latencies, samples: inOrder.map((us, i): [number, number] => [starts[i], us]), clientGc: gcLog?.pauses() ?? [] }
+      ? { samples: inOrder.map((us, i): [number, number] => [starts[i], us]), clientGc: gcLog?.pauses() ?? [] }
       : {}),
   };
 }
